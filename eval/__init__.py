@@ -1,0 +1,1 @@
+"""Evaluation: IS, FID and KID over repeated runs."""

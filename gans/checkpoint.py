@@ -1,0 +1,126 @@
+"""Checkpoints: atomic writes, safe loads, and finding the latest one in a run directory.
+
+A checkpoint is a dict of tensors and plain Python values, so it loads with
+``torch.load(weights_only=True)``: a crafted file cannot run code when loaded.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from gans.errors import UserError
+
+FORMAT = "gans-checkpoint"
+VERSION = 1
+CKPT_DIR = "checkpoints"
+_NAME = re.compile(r"^ckpt_(\d+)\.pt$")
+
+
+def checkpoint_path(run_dir: str | Path, step: int) -> Path:
+    return Path(run_dir) / CKPT_DIR / f"ckpt_{step:08d}.pt"
+
+
+def save_atomic(obj: Any, path: str | Path) -> Path:
+    """Write to a temporary file in the same folder, fsync, then rename over the target.
+
+    A crash at any point leaves either the old file or the complete new one, never a torn file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:  # make the rename itself durable
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return path
+
+
+def list_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:
+    folder = Path(run_dir) / CKPT_DIR
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _NAME.match(p.name))]
+    return sorted(found)
+
+
+def prune(run_dir: str | Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
+    """Delete all but the newest ``keep`` checkpoints (never one listed in ``protect``)."""
+    for _, p in list_checkpoints(run_dir)[:-keep]:
+        if p not in protect:
+            p.unlink(missing_ok=True)
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A checkpoint file as given, or the latest checkpoint of a run directory."""
+    p = Path(path)
+    if p.is_dir():
+        found = list_checkpoints(p)
+        if not found:
+            raise UserError(f"{p} has no checkpoints (expected {p / CKPT_DIR}/ckpt_*.pt); "
+                            "pass a run directory that has trained past --checkpoint-every")
+        return found[-1][1]
+    if not p.is_file():
+        raise UserError(f"checkpoint {p} does not exist; pass a run directory or a ckpt_*.pt file")
+    return p
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load safely; anything that is not a complete gans checkpoint is a one-line UserError."""
+    p = resolve_checkpoint(path)
+    try:
+        ckpt = torch.load(p, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else "unsupported content"
+        raise UserError(f"{p} was refused by the safe loader ({first[:200]}); "
+                        "only load checkpoints written by gans") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
+        raise UserError(f"{p} is truncated or corrupt ({type(e).__name__}); "
+                        "use an earlier checkpoint from the same run") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise UserError(f"{p} is not a gans checkpoint; pass a file written by `gans train`")
+    missing = [k for k in ("step", "config", "G", "D") if k not in ckpt]
+    if missing:
+        raise UserError(f"{p} is missing {', '.join(missing)}; it is not a complete gans checkpoint")
+    return ckpt
+
+
+def load_weights(module: nn.Module, state: dict[str, Any], what: str, path: str | Path) -> None:
+    """load_state_dict with a one-line error naming what does not match."""
+    own = module.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}" for k, v in own.items()
+              if k in state and hasattr(state[k], "shape") and state[k].shape != v.shape]
+
+    def few(xs: list[str]) -> str:
+        return ", ".join(xs[:3]) + (f" (+{len(xs) - 3} more)" if len(xs) > 3 else "")
+
+    problems = []
+    if missing:
+        problems.append(f"missing keys {few(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys {few(unexpected)}")
+    if shapes:
+        problems.append(f"shape mismatches {few(shapes)}")
+    if problems:
+        raise UserError(f"{path}: {what} weights do not fit this model ({'; '.join(problems)}); "
+                        "the checkpoint is from another architecture, width or normalization")
+    module.load_state_dict(state)

@@ -1,0 +1,57 @@
+"""Drawing images from a trained generator, on the fly and in fixed-size chunks."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+from torchvision.utils import save_image
+
+from gans import checkpoint as ckpt_io
+from gans.config import TrainConfig, from_dict
+from gans.errors import UserError
+from gans.trainer import build_generator, pick_device, to_uint8
+from models import Generator
+
+
+def load_generator(path: str | Path, device: str = "auto") -> tuple[Generator, TrainConfig, dict]:
+    """The generator of a checkpoint (or a run's latest), in eval mode, plus its config."""
+    path = ckpt_io.resolve_checkpoint(path)
+    state = ckpt_io.load_checkpoint(path)
+    cfg = from_dict(state["config"])
+    G = build_generator(cfg)
+    ckpt_io.load_weights(G, state["G"], "generator", path)
+    G.to(pick_device(device)).eval()
+    return G, cfg, state
+
+
+def generate(G: Generator, num: int, seed: int = 0, batch_size: int = 500) -> Iterator[torch.Tensor]:
+    """Yield uint8 (b, C, H, W) chunks on G's device; noise is drawn on the CPU so any device
+    gives the same latents for the same seed."""
+    gen = torch.Generator().manual_seed(seed)
+    device = next(G.parameters()).device
+    with torch.no_grad():
+        for start in range(0, num, batch_size):
+            z = torch.randn(min(batch_size, num - start), G.z_dim, generator=gen)
+            yield to_uint8(G(z.to(device)))
+
+
+def write_images(images: torch.Tensor, out: Path) -> Path:
+    """`.npz` (key `x`, uint8 NCHW) or a folder of PNGs."""
+    if out.suffix == ".npz":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(out, x=images.numpy())
+        return out
+    if out.suffix:
+        raise UserError(f"--out {out} must end in .npz or be a folder; pass e.g. samples/run.npz")
+    out.mkdir(parents=True, exist_ok=True)
+    for i, img in enumerate(images):
+        save_image(img.float() / 255, out / f"{i:06d}.png")
+    return out
+
+
+def write_grid(images: torch.Tensor, path: Path, nrow: int = 8) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(images[: nrow * nrow].float() / 255, path, nrow=nrow)
+    return path

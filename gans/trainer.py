@@ -1,0 +1,183 @@
+"""The WGAN trainer: n_critic critic steps per generator step, any norm, any loss, optional penalty."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torchvision.utils import save_image
+
+from gans import checkpoint as ckpt_io
+from gans.config import TrainConfig, to_toml
+from gans.data import Batches, check_shape, load_images
+from gans.errors import UserError
+from gans.rng import rng_state, seed_everything, set_rng_state
+from losses import get_loss, gradient_penalty
+from models import Discriminator, Generator, count_parameters
+
+GRID = 64  # fixed-noise samples per grid
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"--device {name} asked for but no CUDA GPU is visible; use --device cpu")
+    return torch.device(name)
+
+
+def build_generator(cfg: TrainConfig) -> Generator:
+    return Generator(cfg.z_dim, cfg.width, cfg.image_size, cfg.channels, cfg.g_norm)
+
+
+def build_discriminator(cfg: TrainConfig) -> Discriminator:
+    return Discriminator(cfg.width, cfg.image_size, cfg.channels, cfg.norm)
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Generator output in [-1, 1] -> uint8 images, rounding like torchvision's save_image."""
+    return x.add(1).mul(127.5).add_(0.5).clamp_(0, 255).to(torch.uint8)
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, images: torch.Tensor | None = None) -> None:
+        self.cfg = cfg
+        self.run_dir = Path(cfg.out)
+        self.device = pick_device(cfg.device)
+        torch.use_deterministic_algorithms(cfg.deterministic)
+        seed_everything(cfg.seed)
+        self.G = build_generator(cfg).to(self.device)
+        self.D = build_discriminator(cfg).to(self.device)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), cfg.lr, tuple(cfg.betas))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), cfg.lr, tuple(cfg.betas))
+        self.objective = get_loss(cfg.loss)
+        images = load_images(cfg.dataset, cfg.data_dir) if images is None else images
+        check_shape(images, cfg.image_size, cfg.channels, cfg.dataset)
+        self.batches = Batches(images, cfg.batch_size, cfg.seed, self.device)
+        fixed = torch.Generator().manual_seed(cfg.seed + 1)  # grids never touch the training RNG
+        self.fixed_z = torch.randn(GRID, cfg.z_dim, generator=fixed).to(self.device)
+        self.step = 0
+        self.params = {"G": count_parameters(self.G), "D": count_parameters(self.D)}
+        self.diverged = torch.zeros((), dtype=torch.bool, device=self.device)
+
+    def lr_at(self, step: int) -> float:
+        if self.cfg.lr_decay == "linear":
+            return self.cfg.lr * (1 - step / self.cfg.steps)
+        return self.cfg.lr
+
+    def noise(self) -> torch.Tensor:
+        return torch.randn(self.cfg.batch_size, self.cfg.z_dim, device=self.device)
+
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """One generator update after n_critic critic updates; returns detached tensors (no sync)."""
+        cfg, G, D = self.cfg, self.G, self.D
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = self.lr_at(self.step)
+        for _ in range(cfg.n_critic):
+            real = self.batches.next()
+            with torch.no_grad():
+                fake = G(self.noise())
+            d_real, d_fake = D(real), D(fake)
+            loss_d = self.objective.d(d_real, d_fake)
+            penalty = gradient_penalty(D, real, fake, cfg.gp_weight) if cfg.gp else loss_d.new_zeros(())
+            self.opt_d.zero_grad(set_to_none=True)
+            (loss_d + penalty).backward()
+            self.opt_d.step()
+        D.requires_grad_(False)  # the generator step needs no critic weight gradients
+        loss_g = self.objective.g(D(G(self.noise())))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        D.requires_grad_(True)
+        self.step += 1
+        stats = {"loss_d": loss_d, "loss_g": loss_g, "penalty": penalty,
+                 "d_real": d_real.mean(), "d_fake": d_fake.mean()}
+        stats = {k: v.detach() for k, v in stats.items()}
+        self.diverged |= ~torch.isfinite(torch.stack(list(stats.values()))).all()
+        return stats
+
+    # ---- state -------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "format": ckpt_io.FORMAT, "version": ckpt_io.VERSION,
+            "step": self.step, "config": self.cfg.to_dict(), "params": self.params,
+            "G": self.G.state_dict(), "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "rng": rng_state(), "data": self.batches.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any], path: str | Path = "checkpoint") -> None:
+        ckpt_io.load_weights(self.G, state["G"], "generator", path)
+        ckpt_io.load_weights(self.D, state["D"], "discriminator", path)
+        try:
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+            self.batches.load_state_dict(state["data"])
+            set_rng_state(state["rng"])
+        except (KeyError, ValueError, RuntimeError, TypeError) as e:
+            raise UserError(f"{path}: optimizer, data or RNG state does not load ({e}); "
+                            "the checkpoint is incomplete or from another configuration") from None
+        self.step = int(state["step"])
+
+    def save_checkpoint(self) -> Path:
+        path = ckpt_io.save_atomic(self.state_dict(), ckpt_io.checkpoint_path(self.run_dir, self.step))
+        ckpt_io.prune(self.run_dir, self.cfg.keep)
+        return path
+
+    def save_grid(self) -> Path:
+        path = self.run_dir / "samples" / f"step_{self.step:08d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.G.eval()  # eval mode: no running-stat or power-iteration updates, so resume stays exact
+        with torch.no_grad():
+            save_image(self.G(self.fixed_z).add(1).div(2), path, nrow=8)
+        self.G.train()
+        return path
+
+    # ---- loop --------------------------------------------------------------------------------
+    def fit(self, on_log: Callable[[dict[str, float]], None] | None = None, progress: bool = True) -> Path:
+        """Train to cfg.steps, writing grids, checkpoints and metrics.jsonl into the run directory."""
+        from tqdm.auto import tqdm
+
+        cfg = self.cfg
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "config.toml").write_text(to_toml(cfg))
+        log_file = (self.run_dir / "metrics.jsonl").open("a")
+        bar = tqdm(total=cfg.steps, initial=self.step, desc=cfg.run_name, unit="it",
+                   dynamic_ncols=True, disable=not progress)
+        last_path: Path | None = None
+        t_last, s_last = time.perf_counter(), self.step
+        try:
+            while self.step < cfg.steps:
+                stats = self.train_step()
+                bar.update(1)
+                end = self.step == cfg.steps
+                if self.step % cfg.log_every == 0 or end:
+                    now = time.perf_counter()
+                    row = {"step": self.step, **{k: v.item() for k, v in stats.items()},
+                           "lr": self.lr_at(self.step - 1), "steps_per_s": (self.step - s_last) / (now - t_last)}
+                    t_last, s_last = now, self.step
+                    self.check_finite(last_path)
+                    log_file.write(json.dumps(row) + "\n")
+                    log_file.flush()
+                    bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}",
+                                    refresh=False)
+                    if on_log:
+                        on_log(row)
+                if self.step % cfg.sample_every == 0 or end:
+                    self.save_grid()
+                if self.step % cfg.checkpoint_every == 0 or end:
+                    self.check_finite(last_path)
+                    last_path = self.save_checkpoint()
+        finally:
+            bar.close()
+            log_file.close()
+        return last_path
+
+    def check_finite(self, last_good: Path | None) -> None:
+        if bool(self.diverged):
+            where = f"last good checkpoint: {last_good}" if last_good else "no checkpoint was written yet"
+            raise UserError(f"training diverged (non-finite loss) by step {self.step}; {where}; "
+                            "lower --lr or resume from that checkpoint")

@@ -1,0 +1,77 @@
+"""The SNGAN "standard CNN" for 32x32 images (Miyato et al. 2018, Table 3), any norm in the slot.
+
+Both networks build every layer through :mod:`models.norms`, so the generator and discriminator
+differ between WGAN-GP, SNGAN and MSNGAN only by the registry name passed in.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from models.norms import get_norm
+
+
+def _width(base: int, mult: float) -> int:
+    return max(1, round(base * mult))
+
+
+def _check_size(image_size: int) -> None:
+    if image_size < 8 or image_size % 8:
+        raise ValueError(f"image size must be a multiple of 8 (>= 8), got {image_size}")
+
+
+class Generator(nn.Module):
+    """z (N(0, I)) -> dense -> s/8 x s/8 x 512 -> 3 x [deconv 4x4 s2, norm, ReLU] -> conv 3x3 -> tanh."""
+
+    def __init__(
+        self,
+        z_dim: int = 128,
+        width: float = 1.0,
+        image_size: int = 32,
+        channels: int = 3,
+        norm: str = "bn",
+    ) -> None:
+        super().__init__()
+        _check_size(image_size)
+        wrap = get_norm(norm)
+        c0, c1, c2, c3 = (_width(c, width) for c in (512, 256, 128, 64))
+        self.z_dim, self.c0, self.bottom = z_dim, c0, image_size // 8
+        self.dense = wrap(lambda b: nn.Linear(z_dim, self.bottom**2 * c0, bias=b), self.bottom**2 * c0, False)
+        ups = []
+        for cin, cout in ((c0, c1), (c1, c2), (c2, c3)):
+            ups += [wrap(lambda b, i=cin, o=cout: nn.ConvTranspose2d(i, o, 4, 2, 1, bias=b), cout, False), nn.ReLU()]
+        self.body = nn.Sequential(*ups)
+        self.to_rgb = wrap(lambda b: nn.Conv2d(c3, channels, 3, 1, 1, bias=b), channels, True)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.dense(z)).view(-1, self.c0, self.bottom, self.bottom)
+        return torch.tanh(self.to_rgb(self.body(h)))
+
+
+class Discriminator(nn.Module):
+    """Seven convs (3x3 s1 / 4x4 s2 alternating, 64 -> 512 channels), LeakyReLU(0.1), dense -> 1."""
+
+    def __init__(
+        self, width: float = 1.0, image_size: int = 32, channels: int = 3, norm: str = "sn"
+    ) -> None:
+        super().__init__()
+        _check_size(image_size)
+        wrap = get_norm(norm)
+        plan = [(3, 1, 64), (4, 2, 64), (3, 1, 128), (4, 2, 128), (3, 1, 256), (4, 2, 256), (3, 1, 512)]
+        layers, cin = [], channels
+        for k, s, base in plan:
+            cout = _width(base, width)
+            layers += [wrap(lambda b, i=cin, o=cout, k=k, s=s: nn.Conv2d(i, o, k, s, 1, bias=b), cout, False),
+                       nn.LeakyReLU(0.1)]
+            cin = cout
+        self.body = nn.Sequential(*layers)
+        flat = cin * (image_size // 8) ** 2
+        self.head = wrap(lambda b: nn.Linear(flat, 1, bias=b), 1, True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x).flatten(1)).squeeze(1)
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Trainable parameters (spectral norm's u/v are buffers, so they are not counted)."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
