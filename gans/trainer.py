@@ -70,31 +70,37 @@ class Trainer:
     def noise(self) -> torch.Tensor:
         return torch.randn(self.cfg.batch_size, self.cfg.z_dim, device=self.device)
 
-    def train_step(self) -> dict[str, torch.Tensor]:
-        """One generator update after n_critic critic updates; returns detached tensors (no sync)."""
+    def critic_step(self) -> dict[str, torch.Tensor]:
         cfg, G, D = self.cfg, self.G, self.D
-        for opt in (self.opt_g, self.opt_d):
-            for group in opt.param_groups:
-                group["lr"] = self.lr_at(self.step)
-        for _ in range(cfg.n_critic):
-            real = self.batches.next()
-            with torch.no_grad():
-                fake = G(self.noise())
-            d_real, d_fake = D(real), D(fake)
-            loss_d = self.objective.d(d_real, d_fake)
-            penalty = gradient_penalty(D, real, fake, cfg.gp_weight) if cfg.gp else loss_d.new_zeros(())
-            self.opt_d.zero_grad(set_to_none=True)
-            (loss_d + penalty).backward()
-            self.opt_d.step()
-        D.requires_grad_(False)  # the generator step needs no critic weight gradients
-        loss_g = self.objective.g(D(G(self.noise())))
+        real = self.batches.next()
+        with torch.no_grad():
+            fake = G(self.noise())
+        d_real, d_fake = D(real), D(fake)
+        loss_d = self.objective.d(d_real, d_fake)
+        penalty = gradient_penalty(D, real, fake, cfg.gp_weight) if cfg.gp else loss_d.new_zeros(())
+        self.opt_d.zero_grad(set_to_none=True)
+        (loss_d + penalty).backward()
+        self.opt_d.step()
+        return {"loss_d": loss_d, "penalty": penalty, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
+
+    def generator_step(self) -> torch.Tensor:
+        self.D.requires_grad_(False)  # the generator step needs no critic weight gradients
+        loss_g = self.objective.g(self.D(self.G(self.noise())))
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        D.requires_grad_(True)
+        self.D.requires_grad_(True)
+        return loss_g
+
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """n_critic critic updates, then one generator update; returns detached tensors (no sync)."""
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = self.lr_at(self.step)
+        for _ in range(self.cfg.n_critic):
+            stats = self.critic_step()
+        stats["loss_g"] = self.generator_step()
         self.step += 1
-        stats = {"loss_d": loss_d, "loss_g": loss_g, "penalty": penalty,
-                 "d_real": d_real.mean(), "d_fake": d_fake.mean()}
         stats = {k: v.detach() for k, v in stats.items()}
         self.diverged |= ~torch.isfinite(torch.stack(list(stats.values()))).all()
         return stats

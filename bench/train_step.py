@@ -1,0 +1,96 @@
+"""Median ms per critic (D) step and per generator (G) step, gans' trainer vs a plain eager loop.
+
+Both sides use the same models, batch and optimizer; the plain loop is written here, without the
+trainer's machinery, so the ratio shows what the toolkit costs (or saves: its G step skips the
+critic's weight gradients). Run: python bench/train_step.py [--width 1.0] [--repeats 5] [--device cpu]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gans.config import resolve
+from gans.shapes import make_shapes
+from gans.trainer import Trainer
+
+SUBSET = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10_train_subset.npz"
+CASES = [("bn", "wgan-gp", False), ("sn", "sngan", False), ("msn", "msngan", False), ("bn+gp", "wgan-gp", True)]
+
+
+def plain_critic_step(G, D, opt, real, z, gp: bool) -> None:
+    with torch.no_grad():
+        fake = G(z)
+    loss = D(fake).mean() - D(real).mean()
+    if gp:
+        a = torch.rand(real.shape[0], 1, 1, 1, device=real.device)
+        x = (a * real + (1 - a) * fake).requires_grad_(True)
+        (g,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+        loss = loss + 10 * (g.flatten(1).norm(dim=1) - 1).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def plain_generator_step(G, D, opt, z) -> None:
+    loss = -D(G(z)).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def median_ms(fn, repeats: int, device: torch.device) -> float:
+    fn()  # warm-up (allocator, cudnn autotune)
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times)
+
+
+def bench(device: str, width: float, batch: int, repeats: int, images: torch.Tensor) -> list[list]:
+    rows = []
+    for label, preset, gp in CASES:
+        cfg = resolve({"preset": preset, "gp": gp, "width": width, "batch_size": batch,
+                       "device": device, "out": "/tmp/gans-bench"})
+        t = Trainer(cfg, images=images)
+        dev = t.device
+        z = torch.randn(batch, cfg.z_dim, device=dev)
+        real = t.batches.next()
+        ours_d = median_ms(t.critic_step, repeats, dev)
+        ours_g = median_ms(t.generator_step, repeats, dev)
+        plain_d = median_ms(lambda: plain_critic_step(t.G, t.D, t.opt_d, real, z, gp), repeats, dev)
+        plain_g = median_ms(lambda: plain_generator_step(t.G, t.D, t.opt_g, z), repeats, dev)
+        rows.append([label, dev.type, ours_d, plain_d, ours_d / plain_d, ours_g, plain_g, ours_g / plain_g])
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--width", type=float, default=1.0)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--device", action="append", help="cpu and/or cuda (default: cpu, plus cuda if present)")
+    args = ap.parse_args()
+    devices = args.device or (["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
+    images = torch.from_numpy(np.load(SUBSET)["x"]) if SUBSET.exists() else make_shapes(1024)
+    print(f"width {args.width}, batch {args.batch}, median of {args.repeats}, "
+          f"data: {'CIFAR-10 subset' if SUBSET.exists() else 'built-in shapes'}, torch {torch.__version__}")
+    head = ["norm", "device", "D ms", "plain D ms", "D ratio", "G ms", "plain G ms", "G ratio"]
+    print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    for device in devices:
+        for r in bench(device, args.width, args.batch, args.repeats, images):
+            print(f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.2f} | {r[5]:.1f} | {r[6]:.1f} | {r[7]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

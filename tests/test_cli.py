@@ -1,0 +1,95 @@
+"""The real command line: each bad input gets one line on stderr, exit code 2, and keeps files."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cli import main
+
+
+def _args(flags: dict) -> list[str]:
+    out = []
+    for k, v in flags.items():
+        out += [f"--{k.replace('_', '-')}", str(v)]
+    return out
+
+
+def run(capsys, argv):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_then_sample(capsys, tiny_flags, tmp_path):
+    code, out, err = run(capsys, ["train", "--preset", "msngan", "--no-progress", *_args(tiny_flags)])
+    assert code == 0, err
+    run_dir = tmp_path / "run"
+    assert (run_dir / "checkpoints" / "ckpt_00000004.pt").exists()
+    npz, grid = tmp_path / "s.npz", tmp_path / "g.png"
+    code, out, err = run(capsys, ["sample", "--checkpoint", str(run_dir), "--num", "10",
+                                  "--out", str(npz), "--grid", str(grid), "--device", "cpu"])
+    assert code == 0, err
+    x = np.load(npz)["x"]
+    assert x.shape == (10, 3, 16, 16) and x.dtype == np.uint8 and grid.stat().st_size > 100
+    code, _, err = run(capsys, ["sample", "--checkpoint", str(run_dir), "--num", "3",
+                                "--out", str(tmp_path / "pngs"), "--device", "cpu"])
+    assert code == 0 and len(list((tmp_path / "pngs").glob("*.png"))) == 3
+    # the same seed gives the same images
+    run(capsys, ["sample", "--checkpoint", str(run_dir), "--num", "10", "--out", str(tmp_path / "t.npz"), "--device", "cpu"])
+    assert np.array_equal(np.load(tmp_path / "t.npz")["x"], x)
+
+
+def test_resume_extends_a_run(capsys, tiny_flags, tmp_path):
+    assert run(capsys, ["train", "--no-progress", *_args(tiny_flags)])[0] == 0
+    code, out, err = run(capsys, ["train", "--resume", str(tmp_path / "run"), "--steps", "6", "--no-progress"])
+    assert code == 0, err
+    assert "from step 4" in out and (tmp_path / "run" / "checkpoints" / "ckpt_00000006.pt").exists()
+
+
+def test_dry_run_reports_parameter_counts(capsys):
+    code, out, _ = run(capsys, ["train", "--dry-run", "--preset", "wgan-gp", "--width", "0.25"])
+    assert code == 0
+    counts = {l.split(":")[0].strip(): int(l.split(":")[1].replace(",", "")) for l in out.splitlines()
+              if l.strip().split(":")[0] in ("bn", "sn", "msn")}
+    assert counts["bn"] > counts["msn"] == counts["sn"]
+
+
+BAD = [
+    (["train", "--preset", "gan"], "'gan' is not one of 'wgan-gp'"),
+    (["train", "--norm", "xx"], "'xx' is not one of 'bn'"),
+    (["train", "--loss", "l1"], "'l1' is not one of"),
+    (["train", "--steps", "0"], "--steps must be > 0"),
+    (["train", "--steps", "-5"], "--steps must be > 0"),
+    (["train", "--batch-size", "0"], "--batch-size must be > 0"),
+    (["train", "--lr", "-1e-4"], "--lr must be > 0"),
+    (["train", "--n-critic", "0"], "--n-critic must be > 0"),
+    (["train", "--steps", "ten"], "'ten' is not a valid integer"),
+    (["train", "--dataset", "/no/such/data.npz"], "not found"),
+    (["train", "--config", "/no/such.toml"], "config file /no/such.toml does not exist"),
+    (["sample", "--checkpoint", "/no/such/run", "--num", "3"], "does not exist"),
+]
+
+
+@pytest.mark.parametrize("argv,message", BAD)
+def test_bad_input_is_one_line_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, argv)
+    assert code == 2
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_bad_input_keeps_existing_run(capsys, tiny_flags, tmp_path):
+    assert run(capsys, ["train", "--no-progress", *_args(tiny_flags)])[0] == 0
+    before = sorted(p.name for p in (tmp_path / "run").rglob("*"))
+    for argv in (["train", "--no-progress", *_args(tiny_flags)],  # same --out again
+                 ["train", "--resume", str(tmp_path / "run"), "--norm", "bn"],
+                 ["train", "--resume", str(tmp_path / "run"), "--steps", "2"],
+                 ["sample", "--checkpoint", str(tmp_path / "run"), "--num", "0"]):
+        code, _, err = run(capsys, argv)
+        assert code == 2 and err.count("\n") == 1, err
+    assert sorted(p.name for p in (tmp_path / "run").rglob("*")) == before
+
+
+def test_installed_script_prints_no_traceback():
+    proc = subprocess.run([sys.executable, "-m", "cli", "train", "--steps", "0"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.strip() == "gans: error: --steps must be > 0, got 0"
