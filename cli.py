@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from gans.config import SETTINGS, SYSTEMS, LR_DECAYS
-from gans.errors import UserError
+from gans.errors import Interrupted, UserError
 from losses import LOSSES
 from models.norms import NORMS
 
@@ -15,7 +15,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # Changing these on --resume keeps the run's meaning; anything else would silently fork it.
 # click >= 8.2 signals a bare group call with this error; older versions print help themselves.
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
-RESUMABLE = {"steps", "device", "data_dir", "checkpoint_every", "sample_every", "log_every", "keep"}
+RESUMABLE = {"steps", "device", "data_dir", "checkpoint_every", "sample_every", "log_every", "keep", "rollback"}
 
 
 @click.group(context_settings=CONTEXT)
@@ -59,6 +59,8 @@ def _train_options(f):
         click.option("--sample-every", type=int, help="Sample-grid period in steps. [default: 500]"),
         click.option("--log-every", type=int, help="Metrics period in steps. [default: 10]"),
         click.option("--keep", type=int, help="Checkpoints kept. [default: 3]"),
+        click.option("--rollback", type=int, help="On divergence, reload the last checkpoint at half the "
+                                                  "learning rate, up to N times (0: stop). [default: 0]"),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -165,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         message = e.format_message() if isinstance(e, click.ClickException) else str(e)
         click.echo(f"gans: error: {message}", err=True)
         return 2
+    except Interrupted as e:
+        click.echo(f"gans: {e}", err=True)
+        return 128 + e.signum
     except click.exceptions.Abort:
         click.echo("gans: aborted", err=True)
         return 130

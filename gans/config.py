@@ -64,6 +64,7 @@ class TrainConfig:
     sample_every: int = 500
     log_every: int = 10
     keep: int = 3
+    rollback: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -165,6 +166,8 @@ def validate(cfg: TrainConfig) -> None:
     for name in _POSITIVE_INT + _POSITIVE_FLOAT:
         if not getattr(cfg, name) > 0:
             raise UserError(f"--{name.replace('_', '-')} must be > 0, got {getattr(cfg, name)}")
+    if cfg.rollback < 0:
+        raise UserError(f"--rollback must be >= 0, got {cfg.rollback}")
     if cfg.gp_weight < 0:
         raise UserError(f"--gp-weight must be >= 0, got {cfg.gp_weight}")
     if not all(0 <= b < 1 for b in cfg.betas):

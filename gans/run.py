@@ -2,8 +2,8 @@
 flag fails before anything is written."""
 from __future__ import annotations
 
-import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,11 +16,13 @@ from models import NORMS, count_parameters
 
 
 def check_writable(run_dir: Path) -> None:
-    probe = run_dir
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise UserError(f"output directory {run_dir} is not writable (at {probe}); pass a writable --out")
+    """Create the directory and a probe file in it (os.access says yes to root on read-only mounts)."""
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=run_dir):
+            pass
+    except OSError as e:
+        raise UserError(f"output directory {run_dir} is not writable ({e.strerror}); pass a writable --out") from None
 
 
 def start_run(cfg: TrainConfig) -> Trainer:
@@ -54,6 +56,8 @@ def resume_run(run_dir: str | Path, flags: dict[str, Any], config_file: str | No
     if cfg.steps <= state["step"]:
         raise UserError(f"{run_dir} is already at step {state['step']}; pass --steps larger than that")
     check_writable(run_dir)
+    for stale in (run_dir / ckpt_io.CKPT_DIR).glob(".ckpt_*.tmp"):  # a save cut off by a kill
+        stale.unlink()
     trainer = Trainer(cfg)
     trainer.load_state_dict(state, path)
     print(f"resuming {run_dir} from step {trainer.step} ({path.name})")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -12,7 +14,7 @@ from torchvision.utils import save_image
 from gans import checkpoint as ckpt_io
 from gans.config import TrainConfig, to_toml
 from gans.data import Batches, check_shape, load_images
-from gans.errors import UserError
+from gans.errors import Diverged, Interrupted, UserError
 from gans.rng import rng_state, seed_everything, set_rng_state
 from losses import get_loss, gradient_penalty
 from models import Discriminator, Generator, count_parameters
@@ -61,11 +63,11 @@ class Trainer:
         self.step = 0
         self.params = {"G": count_parameters(self.G), "D": count_parameters(self.D)}
         self.diverged = torch.zeros((), dtype=torch.bool, device=self.device)
+        self.lr_scale, self.rollbacks = 1.0, 0  # lowered by divergence rollbacks
 
     def lr_at(self, step: int) -> float:
-        if self.cfg.lr_decay == "linear":
-            return self.cfg.lr * (1 - step / self.cfg.steps)
-        return self.cfg.lr
+        lr = self.cfg.lr * self.lr_scale
+        return lr * (1 - step / self.cfg.steps) if self.cfg.lr_decay == "linear" else lr
 
     def noise(self) -> torch.Tensor:
         return torch.randn(self.cfg.batch_size, self.cfg.z_dim, device=self.device)
@@ -112,7 +114,7 @@ class Trainer:
             "step": self.step, "config": self.cfg.to_dict(), "params": self.params,
             "G": self.G.state_dict(), "D": self.D.state_dict(),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "rng": rng_state(), "data": self.batches.state_dict(),
+            "rng": rng_state(), "data": self.batches.state_dict(), "lr_scale": self.lr_scale,
         }
 
     def load_state_dict(self, state: dict[str, Any], path: str | Path = "checkpoint") -> None:
@@ -127,6 +129,7 @@ class Trainer:
             raise UserError(f"{path}: optimizer, data or RNG state does not load ({e}); "
                             "the checkpoint is incomplete or from another configuration") from None
         self.step = int(state["step"])
+        self.lr_scale = float(state.get("lr_scale", 1.0))
 
     def save_checkpoint(self) -> Path:
         path = ckpt_io.save_atomic(self.state_dict(), ckpt_io.checkpoint_path(self.run_dir, self.step))
@@ -144,46 +147,106 @@ class Trainer:
 
     # ---- loop --------------------------------------------------------------------------------
     def fit(self, on_log: Callable[[dict[str, float]], None] | None = None, progress: bool = True) -> Path:
-        """Train to cfg.steps, writing grids, checkpoints and metrics.jsonl into the run directory."""
+        """Train to cfg.steps, writing grids, checkpoints and metrics.jsonl into the run directory.
+
+        SIGTERM/SIGINT finish the current step, save a checkpoint and raise :class:`Interrupted`.
+        A non-finite loss or weight raises :class:`Diverged` (or, with ``rollback``, reloads the
+        last good checkpoint at half the learning rate, up to ``rollback`` times).
+        """
         from tqdm.auto import tqdm
 
         cfg = self.cfg
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "config.toml").write_text(to_toml(cfg))
-        log_file = (self.run_dir / "metrics.jsonl").open("a")
+        self._trim_metrics()
+        existing = ckpt_io.list_checkpoints(self.run_dir)
+        last_path = existing[-1][1] if existing else None
         bar = tqdm(total=cfg.steps, initial=self.step, desc=cfg.run_name, unit="it",
                    dynamic_ncols=True, disable=not progress)
-        last_path: Path | None = None
         t_last, s_last = time.perf_counter(), self.step
-        try:
-            while self.step < cfg.steps:
-                stats = self.train_step()
-                bar.update(1)
-                end = self.step == cfg.steps
-                if self.step % cfg.log_every == 0 or end:
-                    now = time.perf_counter()
-                    row = {"step": self.step, **{k: v.item() for k, v in stats.items()},
-                           "lr": self.lr_at(self.step - 1), "steps_per_s": (self.step - s_last) / (now - t_last)}
-                    t_last, s_last = now, self.step
-                    self.check_finite(last_path)
-                    log_file.write(json.dumps(row) + "\n")
-                    log_file.flush()
-                    bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}",
-                                    refresh=False)
-                    if on_log:
-                        on_log(row)
-                if self.step % cfg.sample_every == 0 or end:
-                    self.save_grid()
-                if self.step % cfg.checkpoint_every == 0 or end:
-                    self.check_finite(last_path)
-                    last_path = self.save_checkpoint()
-        finally:
-            bar.close()
-            log_file.close()
+        with StopSignals() as stop, (self.run_dir / "metrics.jsonl").open("a") as log_file:
+            try:
+                while self.step < cfg.steps:
+                    stats = self.train_step()
+                    bar.update(1)
+                    end = self.step == cfg.steps
+                    try:
+                        if self.step % cfg.log_every == 0 or end:
+                            self.check_finite(last_path)
+                            now = time.perf_counter()
+                            row = {"step": self.step, **{k: v.item() for k, v in stats.items()},
+                                   "lr": self.lr_at(self.step - 1),
+                                   "steps_per_s": (self.step - s_last) / (now - t_last)}
+                            t_last, s_last = now, self.step
+                            log_file.write(json.dumps(row) + "\n")
+                            log_file.flush()
+                            bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}", refresh=False)
+                            if on_log:
+                                on_log(row)
+                        if self.step % cfg.sample_every == 0 or end:
+                            self.save_grid()
+                        if self.step % cfg.checkpoint_every == 0 or end or stop.signum:
+                            self.check_finite(last_path, weights=True)
+                            last_path = self.save_checkpoint()
+                    except Diverged:
+                        if self.rollbacks >= cfg.rollback or last_path is None:
+                            raise
+                        self._roll_back(last_path, bar)
+                        t_last, s_last = time.perf_counter(), self.step
+                        continue
+                    if stop.signum:
+                        raise Interrupted(stop.signum, self.step, last_path)
+            finally:
+                bar.close()
         return last_path
 
-    def check_finite(self, last_good: Path | None) -> None:
-        if bool(self.diverged):
+    def check_finite(self, last_good: Path | None, weights: bool = False) -> None:
+        bad = bool(self.diverged)
+        if weights and not bad:
+            bad = not all(torch.isfinite(p).all() for p in (*self.G.parameters(), *self.D.parameters()))
+        if bad:
             where = f"last good checkpoint: {last_good}" if last_good else "no checkpoint was written yet"
-            raise UserError(f"training diverged (non-finite loss) by step {self.step}; {where}; "
-                            "lower --lr or resume from that checkpoint")
+            raise Diverged(f"training diverged (non-finite loss or weight) by step {self.step}; {where}; "
+                           "lower --lr, or pass --rollback N to reload it at half the learning rate")
+
+    def _roll_back(self, path: Path, bar) -> None:
+        lr_scale = self.lr_scale * 0.5
+        self.load_state_dict(ckpt_io.load_checkpoint(path), path)
+        self.lr_scale, self.rollbacks = lr_scale, self.rollbacks + 1
+        self.diverged.zero_()
+        self._trim_metrics()
+        bar.reset(total=self.cfg.steps)
+        bar.update(self.step)
+        print(f"diverged: rolled back to {path.name} (step {self.step}), learning rate x{self.lr_scale:g}")
+
+    def _trim_metrics(self) -> None:
+        """After a resume or rollback, drop rows logged past the checkpoint (a killed run wrote them)."""
+        path = self.run_dir / "metrics.jsonl"
+        if path.exists():
+            rows = [line for line in path.read_text().splitlines() if line.strip()]
+            kept = [line for line in rows if json.loads(line)["step"] <= self.step]
+            if len(kept) != len(rows):
+                path.write_text("".join(line + "\n" for line in kept))
+
+
+class StopSignals:
+    """Record SIGTERM/SIGINT instead of dying mid-step; restore the old handlers on exit."""
+
+    def __init__(self) -> None:
+        self.signum = 0
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> "StopSignals":
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signum:  # a second signal: the user insists
+            raise KeyboardInterrupt
+        self.signum = signum
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
