@@ -88,9 +88,11 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         ckpt = torch.load(p, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else "unsupported content"
-        raise UserError(f"{p} was refused by the safe loader ({first[:200]}); "
-                        "only load checkpoints written by gans") from None
+        # torch's own text advises weights_only=False, the unsafe way out; name only what was refused
+        refused = re.search(r"(?i)unsupported:? GLOBAL ([\w.]+)", str(e))
+        what = f"it references {refused.group(1)}" if refused else "it is not a torch checkpoint"
+        raise UserError(f"{p} was refused by the safe loader ({what}; nothing in it was executed); "
+                        "pass a checkpoint written by gans") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
         raise UserError(f"{p} is truncated or corrupt ({type(e).__name__}); "
                         "use an earlier checkpoint from the same run") from None

@@ -78,6 +78,29 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, message):
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
+def test_bad_inputs_needing_files(capsys, tiny_flags, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "nockpt").mkdir()
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "unknown.toml").write_text("learning-rate = 0.1\n")
+    (tmp_path / "wrongtype.toml").write_text('batch-size = "big"\n')
+    flags = _args(tiny_flags)
+    cases = [
+        (["train", *flags, "--image-size", "32"], "has 16x16x3 images but the model expects 32x32x3; pass --image-size 16"),
+        (["train", *flags, "--channels", "1"], "pass --image-size 16 --channels 3"),
+        (["train", *flags, "--dataset", str(tmp_path / "empty")], "has no images"),
+        (["train", "--config", str(tmp_path / "unknown.toml")], "unknown key 'learning-rate'"),
+        (["train", "--config", str(tmp_path / "wrongtype.toml")], "--batch-size must be int"),
+        (["train", "--resume", str(tmp_path / "nockpt")], "no checkpoint in"),
+        (["train", "--resume", str(tmp_path / "missing")], "no such run directory"),
+        (["train", *flags, "--out", str(tmp_path / "afile" / "run")], "is not writable"),
+        (["sample", "--checkpoint", str(tmp_path / "afile")], "not a torch checkpoint"),
+    ]
+    for argv, message in cases:
+        code, _, err = run(capsys, argv)
+        assert code == 2 and err.count("\n") == 1 and message in err, (argv, err)
+
+
 def test_bad_input_keeps_existing_run(capsys, tiny_flags, tmp_path):
     assert run(capsys, ["train", "--no-progress", *_args(tiny_flags)])[0] == 0
     before = sorted(p.name for p in (tmp_path / "run").rglob("*"))

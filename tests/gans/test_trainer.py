@@ -76,3 +76,20 @@ def test_divergence_stops_with_last_good_checkpoint(tiny_cfg):
     with pytest.raises(UserError, match=r"diverged .* step 4; last good checkpoint: .*ckpt_00000002.pt"):
         t.fit(progress=False)
     assert ckpt_io.load_checkpoint(t.run_dir)["step"] == 2
+
+
+def test_rollback_reloads_last_checkpoint_at_half_lr(tiny_cfg):
+    t = Trainer(tiny_cfg(preset="sngan", steps=6, rollback=1))
+    original, fired = t.objective, []
+
+    def poisoned_once(real, fake):
+        if t.step == 3 and not fired:
+            fired.append(True)
+            return original.d(real, fake) * float("nan")
+        return original.d(real, fake)
+
+    t.objective = original._replace(d=poisoned_once)
+    t.fit(progress=False)
+    state = ckpt_io.load_checkpoint(t.run_dir)
+    assert fired and state["step"] == 6 and state["lr_scale"] == 0.5 and t.rollbacks == 1
+    assert t.opt_d.param_groups[0]["lr"] == pytest.approx(t.cfg.lr * 0.5)
