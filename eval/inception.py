@@ -1,0 +1,134 @@
+"""Inception-v3 feature extractors from any of the common weight files, loaded safely.
+
+Formats, detected from the file itself:
+
+* ``state-dict``: torch-fidelity's ``weights-inception-2015-12-05-6726825d.pth`` or pytorch-fid's
+  ``pt_inception-2015-12-05-6726825d.pth`` (the same TF graph; in current releases the same key
+  names too). Run through torch-fidelity's own network and TF-exact resize.
+* ``nvidia-torchscript``: StyleGAN2-ADA/StyleGAN3's ``inception-2015-12-05.pt``, with
+  ``forward(img, return_features, use_fp16, no_output_bias)`` on 0-255 input, resizing inside.
+* ``torchscript-features``: a TorchScript export of the feature layers taking 299x299 input in
+  (x-128)/128 and returning 2048-d pool features only (no logits, so no Inception Score).
+
+With no file, torch-fidelity's normal download path is used.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from gans.errors import UserError
+
+ENV = "GANS_INCEPTION_WEIGHTS"
+FIDELITY_FILE = "weights-inception-2015-12-05-6726825d.pth"
+Extractor = Callable[[torch.Tensor], dict[str, torch.Tensor]]
+
+
+def detect_format(path: Path) -> str:
+    if not zipfile.is_zipfile(path):
+        raise UserError(f"{path} is not a torch or TorchScript file; pass Inception weights "
+                        f"(e.g. torch-fidelity's {FIDELITY_FILE})")
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+    if any(n.endswith("constants.pkl") or "/code/" in n for n in names):
+        script = torch.jit.load(str(path), map_location="cpu")
+        return "nvidia-torchscript" if "return_features" in str(script.forward.schema) else "torchscript-features"
+    return "state-dict"
+
+
+class _StateDictInception:
+    """torch-fidelity's network with weights loaded through weights_only=True."""
+
+    def __init__(self, path: Path, device: torch.device) -> None:
+        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:
+            raise UserError(f"{path} could not be loaded safely ({type(e).__name__}); "
+                            "pass an Inception weight file") from None
+        state = state.get("state_dict", state) if isinstance(state, dict) else state
+        net = _bare_fidelity_net(FeatureExtractorInceptionV3)
+        expected = net.state_dict()
+        if not isinstance(state, dict) or not set(expected) <= set(state):
+            missing = sorted(set(expected) - set(state)) if isinstance(state, dict) else []
+            raise UserError(f"{path} is not an Inception-v3 weight file (missing {', '.join(missing[:3]) or 'all keys'}); "
+                            f"pass torch-fidelity's {FIDELITY_FILE} or pytorch-fid's pt_inception file")
+        net.load_state_dict({k: state[k] for k in expected})
+        self.net = net.to(device).eval()
+
+    def __call__(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        pool, logits = self.net(images)
+        return {"2048": pool, "logits_unbiased": logits}
+
+
+def _bare_fidelity_net(cls):
+    """Build torch-fidelity's extractor without its own loader (it unpickles with weights_only=False
+    and downloads when given no path); our caller loads the weights safely instead."""
+    from unittest import mock
+
+    with mock.patch.object(cls, "load_state_dict", lambda self, sd, *a, **k: None), \
+            mock.patch("torch_fidelity.feature_extractor_inceptionv3.load_state_dict_from_url", lambda *a, **k: {}):
+        net = cls("inception-v3-compat", ["2048", "logits_unbiased"])
+    net.requires_grad_(False)
+    return net
+
+
+class _NvidiaInception:
+    def __init__(self, path: Path, device: torch.device) -> None:
+        self.net = torch.jit.load(str(path), map_location=device).eval()
+
+    def __call__(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        x = images.to(torch.float32)
+        feats = self.net(x, return_features=True)
+        probs = self.net(x, no_output_bias=True)  # softmax of the bias-free logits
+        # IS applies softmax again; log-probabilities give the same distribution back
+        return {"2048": feats.float(), "logits_unbiased": probs.double().clamp_min(1e-30).log()}
+
+
+class _FeatureTorchScript:
+    def __init__(self, path: Path, device: torch.device) -> None:
+        self.net = torch.jit.load(str(path), map_location=device).eval()
+
+    def __call__(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
+
+        x = interpolate_bilinear_2d_like_tensorflow1x(images.float(), size=(299, 299), align_corners=False)
+        return {"2048": self.net((x - 128) / 128).float()}
+
+
+FORMATS = {"state-dict": _StateDictInception, "nvidia-torchscript": _NvidiaInception,
+           "torchscript-features": _FeatureTorchScript}
+
+
+def load_inception(path: str | Path | None, device: str | torch.device = "cpu") -> tuple[Extractor, str]:
+    """An extractor mapping uint8 (N, 3, H, W) images to {"2048": ..., "logits_unbiased": ...}
+    (no logits for feature-only files), and the detected format's name."""
+    device = torch.device(device)
+    path = path or os.environ.get(ENV)
+    if not path:
+        return _download_default(device), "state-dict (downloaded)"
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"Inception weights {p} do not exist; pass --inception-weights PATH or set {ENV}")
+    fmt = detect_format(p)
+    with torch.no_grad():
+        return FORMATS[fmt](p, device), fmt
+
+
+def _download_default(device: torch.device) -> Extractor:
+    from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
+
+    hub = Path(torch.hub.get_dir()) / "checkpoints" / FIDELITY_FILE
+    if not hub.exists():
+        try:
+            torch.hub.download_url_to_file(URL_INCEPTION_V3, str(hub.with_suffix(".part")), progress=True)
+            hub.with_suffix(".part").rename(hub)
+        except Exception as e:
+            raise UserError(f"no Inception weights: the download failed ({type(e).__name__}); put "
+                            f"{FIDELITY_FILE} at {hub} or pass --inception-weights PATH") from None
+    return _StateDictInception(hub, device)

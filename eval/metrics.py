@@ -1,0 +1,66 @@
+"""IS, FID and KID from Inception features, using torch-fidelity's own metric functions.
+
+Only the Fréchet distance is ours (exact and faster; see :mod:`eval.frechet`); the IS split
+protocol and the KID estimator are torch-fidelity's, called with explicit arguments.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import torch
+
+from eval.frechet import frechet_distance, statistics
+from eval.inception import Extractor
+
+
+def extract(images: Iterable[torch.Tensor], extractor: Extractor) -> dict[str, torch.Tensor]:
+    """Run uint8 batches through the extractor; concatenate each feature on the CPU."""
+    out: dict[str, list[torch.Tensor]] = {}
+    with torch.no_grad():
+        for batch in images:
+            for k, v in extractor(batch).items():
+                out.setdefault(k, []).append(v.cpu())
+    return {k: torch.cat(v) for k, v in out.items()}
+
+
+def inception_score(logits: torch.Tensor, splits: int = 10, shuffle: bool = False, seed: int = 2020) -> tuple[float, float]:
+    """Mean and std over splits of exp(E KL(p(y|x) || p(y))).
+
+    ``shuffle=False`` splits in order, as the OpenAI and NVIDIA references do; torch-fidelity
+    shuffles by default. Either way the choice is recorded with the result.
+    """
+    from torch_fidelity.metric_isc import isc_features_to_metric
+
+    r = isc_features_to_metric(logits, splits=splits, shuffle=shuffle, rng_seed=seed)
+    return r["inception_score_mean"], r["inception_score_std"]
+
+
+def fid(features_a: torch.Tensor | tuple, features_b: torch.Tensor | tuple) -> float:
+    """FID between two feature sets, or (mu, sigma) statistics."""
+    sa = features_a if isinstance(features_a, tuple) else statistics(features_a.numpy())
+    sb = features_b if isinstance(features_b, tuple) else statistics(features_b.numpy())
+    return frechet_distance(sa[0], sa[1], sb[0], sb[1])
+
+
+def kid(features_a: torch.Tensor, features_b: torch.Tensor, subsets: int = 100, subset_size: int = 1000,
+        seed: int = 2020) -> tuple[float, float]:
+    """Kernel Inception Distance (cubic polynomial kernel, unbiased MMD^2), torch-fidelity's estimator."""
+    from torch_fidelity.metric_kid import kid_features_to_metric
+
+    size = min(subset_size, len(features_a), len(features_b))
+    r = kid_features_to_metric(features_a, features_b, kid_subsets=subsets, kid_subset_size=size,
+                               kid_kernel="poly", kid_kernel_poly_degree=3,
+                               kid_kernel_poly_gamma=None, kid_kernel_poly_coef0=1,
+                               rng_seed=seed, verbose=False)
+    return r["kernel_inception_distance_mean"], r["kernel_inception_distance_std"]
+
+
+def save_stats(path, mu: np.ndarray, sigma: np.ndarray) -> None:
+    """pytorch-fid's .npz layout (keys mu, sigma), so the files work in both tools."""
+    np.savez(path, mu=mu, sigma=sigma)
+
+
+def load_stats(path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path) as f:
+        return f["mu"], f["sigma"]
