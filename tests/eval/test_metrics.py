@@ -73,3 +73,27 @@ def test_wrong_files_are_one_line_errors(tmp_path):
         detect_format(tmp_path / "text.pth")
     with pytest.raises(UserError, match="do not exist"):
         load_inception(tmp_path / "missing.pth")
+
+
+def test_torchscript_formats_give_the_same_features(inception_files, torchscript_files, image_sets):
+    a, b = image_sets
+    ref_extractor, _ = load_inception(inception_files["torch-fidelity"])
+    ra, rb = extract(a.split(10), ref_extractor), extract(b.split(10), ref_extractor)
+    ref_fid = fid(ra["2048"], rb["2048"])
+    for fmt, path in torchscript_files.items():
+        extractor, detected = load_inception(path)
+        assert detected == fmt
+        fa, fb = extract(a.split(10), extractor), extract(b.split(10), extractor)
+        assert fid(fa["2048"], fb["2048"]) == pytest.approx(ref_fid, rel=1e-4)
+        if fmt == "nvidia-torchscript":
+            is_ref = inception_score(ra["logits_unbiased"])
+            assert inception_score(fa["logits_unbiased"]) == pytest.approx(is_ref, rel=1e-4)
+        else:
+            assert "logits_unbiased" not in fa  # feature-only export: FID and KID, no IS
+
+
+def test_weights_from_environment_variable(inception_files, monkeypatch):
+    monkeypatch.setenv("GANS_INCEPTION_WEIGHTS", str(inception_files["pytorch-fid"]))
+    extractor, detected = load_inception(None)
+    assert detected == "state-dict"
+    assert extractor(make_shapes(2))["2048"].shape == (2, 2048)
