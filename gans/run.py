@@ -2,6 +2,7 @@
 flag fails before anything is written."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from gans import checkpoint as ckpt_io
-from gans.config import TrainConfig, from_dict, read_config_file, resolve
+from gans.config import TrainConfig, read_config_file, resolve
 from gans.errors import UserError
 from gans.trainer import Trainer, build_discriminator, build_generator
 from models import NORMS, count_parameters
@@ -71,7 +72,7 @@ def dry_run_report(cfg: TrainConfig) -> str:
               "D parameters by norm at this width (BN adds a scale and shift per channel; SN and MSN "
               "add nothing, MSN's beta replaces the conv bias):"]
     for name in NORMS:
-        n = count_parameters(build_discriminator(TrainConfig(**{**cfg.__dict__, "norm": name})))
+        n = count_parameters(build_discriminator(dataclasses.replace(cfg, norm=name)))
         lines.append(f"  {name:>9}: {n:,}")
     return "\n".join(lines)
 

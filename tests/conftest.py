@@ -5,18 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from gans.config import resolve
 from gans.shapes import make_shapes
 
 SHARED_SUBSET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10_train_subset.npz"
-
-
-@pytest.fixture(autouse=True)
-def _quiet_wandb(monkeypatch):
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
 
 
 @pytest.fixture
@@ -40,7 +33,3 @@ def tiny_cfg(tiny_flags):
     def make(**over):
         return resolve({**tiny_flags, **over})
     return make
-
-
-def seeded(seed: int = 0) -> None:
-    torch.manual_seed(seed)
