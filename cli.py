@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from eval.evaluate import PROTOCOLS
 from gans.config import SETTINGS, SYSTEMS, LR_DECAYS
 from gans.errors import Interrupted, UserError
 from losses import LOSSES
@@ -15,7 +16,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # Changing these on --resume keeps the run's meaning; anything else would silently fork it.
 # click >= 8.2 signals a bare group call with this error; older versions print help themselves.
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
-RESUMABLE = {"steps", "device", "data_dir", "checkpoint_every", "sample_every", "log_every", "keep", "rollback"}
+RESUMABLE = {"steps", "device", "data_dir", "checkpoint_every", "sample_every", "log_every", "keep", "rollback",
+             "eval_every", "inception_weights"}
 
 
 @click.group(context_settings=CONTEXT)
@@ -61,6 +63,15 @@ def _train_options(f):
         click.option("--keep", type=int, help="Checkpoints kept. [default: 3]"),
         click.option("--rollback", type=int, help="On divergence, reload the last checkpoint at half the "
                                                   "learning rate, up to N times (0: stop). [default: 0]"),
+        click.option("--eval-every", type=int, help="Score FID (and IS, KID) every N steps into eval.jsonl and keep "
+                                                    "checkpoints/best.pt, the best by FID (0: never). [default: 0]"),
+        click.option("--eval-samples", type=int, help="Generated images per training-time evaluation "
+                                                      "(fixed latents). [default: 1000]"),
+        click.option("--eval-reference", help="Reference for training-time FID (as in gans eval). "
+                                              "[default: the training data]"),
+        click.option("--eval-reference-count", type=int, help="First N reference images (0: all). [default: 0]"),
+        click.option("--inception-weights", help="Inception weight file for --eval-every (see gans eval --help). "
+                                                 "[default: $GANS_INCEPTION_WEIGHTS, else download]"),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -122,6 +133,89 @@ def sample(checkpoint: str, num: int, out: str | None, grid: str | None, seed: i
     click.echo(f"wrote {num} images from step {state['step']} to {target}")
     if grid:
         click.echo(f"grid: {write_grid(images, Path(grid))}")
+
+
+@cli.command("eval", context_settings=CONTEXT)
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(),
+              help="A run directory (its latest checkpoint) or a ckpt_*.pt file; repeat it for several "
+                   "training seeds of one preset.")
+@click.option("--images", type=click.Path(), help="Score an image set (folder, .npz, or a data set name such as "
+                                                  "cifar10-test) instead of a generator.")
+@click.option("--protocol", type=click.Choice(list(PROTOCOLS)), default="50k", show_default=True,
+              help="sngan: 10 draws x 5,000 samples, FID vs 10,000 training images (Miyato et al. 2018). "
+                   "50k: 50,000 samples vs the full training set. Flags below override its fields.")
+@click.option("--num-samples", type=int, help="Generated images per draw.")
+@click.option("--repeats", type=int, help="Draws per checkpoint (latent seeds SEED, SEED+1, ...).")
+@click.option("--reference", help="cifar10-train, cifar10-test, shapes, a pytorch-fid STATS.npz (mu, sigma), "
+                                  "or real images (folder or .npz) whose statistics are computed and cached.")
+@click.option("--reference-count", type=int, help="Use the first N reference images. [default: all]")
+@click.option("--inception-weights", type=click.Path(), help="torch-fidelity or pytorch-fid .pth, NVIDIA's "
+              "inception-2015-12-05.pt, or a TorchScript feature export. [default: $GANS_INCEPTION_WEIGHTS, "
+              "else torch-fidelity's download]")
+@click.option("--batch-size", type=int, default=100, show_default=True, help="Images per Inception call.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Latent seed of the first draw.")
+@click.option("--is-shuffle/--no-is-shuffle", default=False, show_default=True,
+              help="Shuffle before the IS splits (torch-fidelity's default); the references split in order.")
+@click.option("--kid-subsets", type=int, default=100, show_default=True, help="KID subsets.")
+@click.option("--kid-subset-size", type=int, default=1000, show_default=True, help="KID subset size (capped at N).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--data-dir", default="data", show_default=True, help="Where cifar10 is (or is downloaded to).")
+@click.option("--cache-dir", type=click.Path(), help="Reference statistics cache. [default: $GANS_CACHE/stats, "
+                                                     "else ~/.cache/gans/stats]")
+@click.option("--json", "json_path", type=click.Path(), help="Also write the full report here.")
+@click.option("--csv", "csv_path", type=click.Path(), help="Also write the table (one row per draw) here.")
+@click.option("--progress/--no-progress", default=True, help="Show progress bars.")
+def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, num_samples: int | None,
+             repeats: int | None, reference: str | None, reference_count: int | None, inception_weights: str | None,
+             batch_size: int, seed: int, is_shuffle: bool, kid_subsets: int, kid_subset_size: int, device: str,
+             data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, progress: bool) -> None:
+    """Inception Score, FID and KID of generators over repeated draws, or of an image set.
+
+    Each checkpoint gets REPEATS draws of NUM_SAMPLES images generated on the fly (nothing is
+    written to disk); each draw is one Inception pass giving IS, FID and KID. The table shows
+    mean ± std over draws per checkpoint, then over checkpoints. Results go to each run's
+    eval.json and eval.csv (plus --json/--csv), with the protocol recorded.
+
+    \b
+    Examples:
+      gans eval --checkpoint runs/sngan-seed0 --checkpoint runs/sngan-seed1 --protocol sngan
+      gans eval --checkpoint runs/msngan-seed0 --num-samples 2000 --repeats 2 --reference cifar10-test
+      gans eval --images cifar10-test --reference cifar10-train      (the real-data row)
+    """
+    from eval.evaluate import Protocol
+    from eval.jobs import evaluate_checkpoints, evaluate_images, header, prepare, table, write_csv, write_json, \
+        write_to_runs
+    from gans.checkpoint import resolve_checkpoint
+    from gans.run import check_writable
+
+    if bool(checkpoints) == bool(images):
+        raise UserError("pass --checkpoint RUN (one or more) or --images PATH, not both or neither")
+    for name, value, low in (("--num-samples", num_samples, 10), ("--repeats", repeats, 1),
+                             ("--reference-count", reference_count, 2), ("--batch-size", batch_size, 1),
+                             ("--kid-subsets", kid_subsets, 1), ("--kid-subset-size", kid_subset_size, 2)):
+        if value is not None and value < low:
+            raise UserError(f"{name} must be >= {low}, got {value}")
+    for c in checkpoints:
+        resolve_checkpoint(c)
+    for target in (json_path, csv_path):
+        if target:
+            check_writable(Path(target).parent)
+    proto = Protocol.build(protocol, num_samples=num_samples, repeats=repeats, reference=reference,
+                           reference_count=reference_count, seed=seed, is_shuffle=is_shuffle,
+                           kid_subsets=kid_subsets, kid_subset_size=kid_subset_size)
+    inception, ref = prepare(proto, inception_weights, device, data_dir, Path(cache_dir) if cache_dir else None,
+                             batch_size, progress, log=lambda m: click.echo(m, err=True))
+    if images:
+        body = evaluate_images(images, proto, inception, ref, data_dir, batch_size, progress)
+    else:
+        body = evaluate_checkpoints(list(checkpoints), proto, inception, ref, device, batch_size, progress)
+    report = {**header(proto, inception, ref), **body}
+    click.echo(table(report))
+    written = write_to_runs(report)
+    written += [write_json(report, Path(json_path))] if json_path else []
+    written += [write_csv(report, Path(csv_path))] if csv_path else []
+    if written:
+        click.echo("wrote " + ", ".join(map(str, written)))
 
 
 @cli.command(context_settings=CONTEXT)

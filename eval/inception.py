@@ -14,8 +14,11 @@ With no file, torch-fidelity's normal download path is used.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import warnings
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -35,9 +38,17 @@ def detect_format(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
     if any(n.endswith("constants.pkl") or "/code/" in n for n in names):
-        script = torch.jit.load(str(path), map_location="cpu")
+        script = _jit_load(str(path), map_location="cpu")
         return "nvidia-torchscript" if "return_features" in str(script.forward.schema) else "torchscript-features"
     return "state-dict"
+
+
+def _jit_load(path: str, map_location=None):
+    """NVIDIA ships its Inception as TorchScript, so there is no other way to read it; torch's
+    deprecation notice about TorchScript is not the user's to act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, message=".*torch.jit")
+        return torch.jit.load(path, map_location=map_location)
 
 
 class _StateDictInception:
@@ -54,6 +65,8 @@ class _StateDictInception:
         state = state.get("state_dict", state) if isinstance(state, dict) else state
         net = _bare_fidelity_net(FeatureExtractorInceptionV3)
         expected = net.state_dict()
+        if isinstance(state, dict):  # BN step counters are unused at eval time and absent from older files
+            state = {**{k: v for k, v in expected.items() if k.endswith("num_batches_tracked")}, **state}
         if not isinstance(state, dict) or not set(expected) <= set(state):
             missing = sorted(set(expected) - set(state)) if isinstance(state, dict) else []
             raise UserError(f"{path} is not an Inception-v3 weight file (missing {', '.join(missing[:3]) or 'all keys'}); "
@@ -71,16 +84,41 @@ def _bare_fidelity_net(cls):
     and downloads when given no path); our caller loads the weights safely instead."""
     from unittest import mock
 
+    # fork_rng: the throwaway random init must not move the caller's RNG (a training run's noise)
     with mock.patch.object(cls, "load_state_dict", lambda self, sd, *a, **k: None), \
-            mock.patch("torch_fidelity.feature_extractor_inceptionv3.load_state_dict_from_url", lambda *a, **k: {}):
+            mock.patch("torch_fidelity.feature_extractor_inceptionv3.load_state_dict_from_url", lambda *a, **k: {}), \
+            torch.random.fork_rng(devices=[]):
         net = cls("inception-v3-compat", ["2048", "logits_unbiased"])
     net.requires_grad_(False)
     return net
 
 
+def random_inception(seed: int = 0) -> torch.nn.Module:
+    """torch-fidelity's Inception-v3 with random weights, for offline tests and benchmarks only.
+
+    BN statistics are calibrated on random images so activations keep a sensible scale through all
+    94 layers (raw init makes them vanish). Metrics from it are not comparable to published ones.
+    """
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = _bare_fidelity_net(FeatureExtractorInceptionV3)
+        images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    for bn in bns:
+        bn.train()
+        bn.momentum = None  # cumulative average: one batch sets the statistics exactly
+    with torch.no_grad():
+        net(images)
+    for bn in bns:
+        bn.eval()
+    return net.eval()
+
+
 class _NvidiaInception:
     def __init__(self, path: Path, device: torch.device) -> None:
-        self.net = torch.jit.load(str(path), map_location=device).eval()
+        self.net = _jit_load(str(path), map_location=device).eval()
 
     def __call__(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         x = images.to(torch.float32)
@@ -92,7 +130,7 @@ class _NvidiaInception:
 
 class _FeatureTorchScript:
     def __init__(self, path: Path, device: torch.device) -> None:
-        self.net = torch.jit.load(str(path), map_location=device).eval()
+        self.net = _jit_load(str(path), map_location=device).eval()
 
     def __call__(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
@@ -105,30 +143,62 @@ FORMATS = {"state-dict": _StateDictInception, "nvidia-torchscript": _NvidiaIncep
            "torchscript-features": _FeatureTorchScript}
 
 
-def load_inception(path: str | Path | None, device: str | torch.device = "cpu") -> tuple[Extractor, str]:
-    """An extractor mapping uint8 (N, 3, H, W) images to {"2048": ..., "logits_unbiased": ...}
-    (no logits for feature-only files), and the detected format's name."""
+@dataclass
+class Inception:
+    """A loaded extractor and what it was loaded from: the digest keys cached reference statistics."""
+
+    extract: Extractor
+    fmt: str
+    path: Path
+    digest: str
+    device: torch.device
+
+    @property
+    def has_logits(self) -> bool:
+        return self.fmt != "torchscript-features"
+
+    def __call__(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.extract(images)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, first 16 hex digits."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()[:16]
+
+
+def open_inception(path: str | Path | None = None, device: str | torch.device = "cpu") -> Inception:
+    """Load weights from ``path``, else $GANS_INCEPTION_WEIGHTS, else torch-fidelity's download."""
     device = torch.device(device)
     path = path or os.environ.get(ENV)
     if not path:
-        return _download_default(device), "state-dict (downloaded)"
+        hub = _download_default()
+        return Inception(_StateDictInception(hub, device), "state-dict", hub, file_digest(hub), device)
     p = Path(path)
     if not p.is_file():
         raise UserError(f"Inception weights {p} do not exist; pass --inception-weights PATH or set {ENV}")
     fmt = detect_format(p)
     with torch.no_grad():
-        return FORMATS[fmt](p, device), fmt
+        return Inception(FORMATS[fmt](p, device), fmt, p, file_digest(p), device)
 
 
-def _download_default(device: torch.device) -> Extractor:
+def load_inception(path: str | Path | None, device: str | torch.device = "cpu") -> tuple[Extractor, str]:
+    """An extractor mapping uint8 (N, 3, H, W) images to {"2048": ..., "logits_unbiased": ...}
+    (no logits for feature-only files), and the detected format's name."""
+    inception = open_inception(path, device)
+    return inception.extract, inception.fmt
+
+
+def _download_default() -> Path:
     from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
 
     hub = Path(torch.hub.get_dir()) / "checkpoints" / FIDELITY_FILE
     if not hub.exists():
         try:
+            hub.parent.mkdir(parents=True, exist_ok=True)
             torch.hub.download_url_to_file(URL_INCEPTION_V3, str(hub.with_suffix(".part")), progress=True)
             hub.with_suffix(".part").rename(hub)
         except Exception as e:
             raise UserError(f"no Inception weights: the download failed ({type(e).__name__}); put "
                             f"{FIDELITY_FILE} at {hub} or pass --inception-weights PATH") from None
-    return _StateDictInception(hub, device)
+    return hub

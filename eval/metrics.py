@@ -10,17 +10,25 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from eval.frechet import frechet_distance, statistics
+from eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
 from eval.inception import Extractor
 
 
-def extract(images: Iterable[torch.Tensor], extractor: Extractor) -> dict[str, torch.Tensor]:
-    """Run uint8 batches through the extractor; concatenate each feature on the CPU."""
+def rgb(images: torch.Tensor) -> torch.Tensor:
+    """Inception takes three channels; grayscale is repeated, as torchvision's Grayscale(3) does."""
+    return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
+
+
+def extract(images: Iterable[torch.Tensor], extractor: Extractor, device: torch.device | str = "cpu",
+            bar=None) -> dict[str, torch.Tensor]:
+    """Run uint8 batches through the extractor on ``device``; concatenate each feature on the CPU."""
     out: dict[str, list[torch.Tensor]] = {}
-    with torch.no_grad():
+    with torch.inference_mode():
         for batch in images:
-            for k, v in extractor(batch).items():
+            for k, v in extractor(rgb(batch).to(device)).items():
                 out.setdefault(k, []).append(v.cpu())
+            if bar is not None:
+                bar.update(len(batch))
     return {k: torch.cat(v) for k, v in out.items()}
 
 
@@ -37,9 +45,21 @@ def inception_score(logits: torch.Tensor, splits: int = 10, shuffle: bool = Fals
 
 
 def fid(features_a: torch.Tensor | tuple, features_b: torch.Tensor | tuple) -> float:
-    """FID between two feature sets, or (mu, sigma) statistics."""
-    sa = features_a if isinstance(features_a, tuple) else statistics(features_a.numpy())
-    sb = features_b if isinstance(features_b, tuple) else statistics(features_b.numpy())
+    """FID between two feature sets, or (mu, sigma) statistics.
+
+    A feature set with no more samples than dimensions (a rank-deficient covariance, e.g. 1,000
+    training-time samples) goes through the sample form, which keeps float64 accuracy there.
+    """
+    a, b = features_a, features_b
+    if not isinstance(a, tuple) and (isinstance(b, tuple) or len(b) > len(a)):
+        pass
+    elif not isinstance(b, tuple):
+        a, b = b, a  # the distance is symmetric; put the smaller sample set first
+    if not isinstance(a, tuple) and len(a) <= a.shape[1]:
+        sb = b if isinstance(b, tuple) else statistics(b.numpy())
+        return frechet_distance_to_samples(a.numpy(), sb[0], sb[1])
+    sa = a if isinstance(a, tuple) else statistics(a.numpy())
+    sb = b if isinstance(b, tuple) else statistics(b.numpy())
     return frechet_distance(sa[0], sa[1], sb[0], sb[1])
 
 

@@ -21,6 +21,7 @@ from gans.errors import UserError
 FORMAT = "gans-checkpoint"
 VERSION = 1
 CKPT_DIR = "checkpoints"
+BEST = "best.pt"  # the best by training-time FID; never pruned
 _NAME = re.compile(r"^ckpt_(\d+)\.pt$")
 
 

@@ -65,6 +65,11 @@ class TrainConfig:
     log_every: int = 10
     keep: int = 3
     rollback: int = 0
+    eval_every: int = 0
+    eval_samples: int = 1000
+    eval_reference: str = ""
+    eval_reference_count: int = 0
+    inception_weights: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -166,8 +171,11 @@ def validate(cfg: TrainConfig) -> None:
     for name in _POSITIVE_INT + _POSITIVE_FLOAT:
         if not getattr(cfg, name) > 0:
             raise UserError(f"--{name.replace('_', '-')} must be > 0, got {getattr(cfg, name)}")
-    if cfg.rollback < 0:
-        raise UserError(f"--rollback must be >= 0, got {cfg.rollback}")
+    for name in ("rollback", "eval_every", "eval_reference_count"):
+        if getattr(cfg, name) < 0:
+            raise UserError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(cfg, name)}")
+    if cfg.eval_samples < 10:
+        raise UserError(f"--eval-samples must be >= 10 (the Inception Score's 10 splits), got {cfg.eval_samples}")
     if cfg.gp_weight < 0:
         raise UserError(f"--gp-weight must be >= 0, got {cfg.gp_weight}")
     if not all(0 <= b < 1 for b in cfg.betas):

@@ -57,7 +57,7 @@ def resume_run(run_dir: str | Path, flags: dict[str, Any], config_file: str | No
     if cfg.steps <= state["step"]:
         raise UserError(f"{run_dir} is already at step {state['step']}; pass --steps larger than that")
     check_writable(run_dir)
-    for stale in (run_dir / ckpt_io.CKPT_DIR).glob(".ckpt_*.tmp"):  # a save cut off by a kill
+    for stale in (run_dir / ckpt_io.CKPT_DIR).glob(".*.tmp"):  # a save cut off by a kill
         stale.unlink()
     trainer = Trainer(cfg)
     trainer.load_state_dict(state, path)

@@ -27,13 +27,14 @@ def load_generator(path: str | Path, device: str = "auto") -> tuple[Generator, T
 
 
 def generate(G: Generator, num: int, seed: int = 0, batch_size: int = 500) -> Iterator[torch.Tensor]:
-    """Yield uint8 (b, C, H, W) chunks on G's device; noise is drawn on the CPU so any device
-    gives the same latents for the same seed."""
-    gen = torch.Generator().manual_seed(seed)
+    """Yield uint8 (b, C, H, W) chunks on G's device; noise is drawn on the CPU so any device and any
+    batch size give the same latents for the same seed."""
+    # all latents in one call: CPU randn draws differently for short and long tensors, so chunked
+    # draws would make the images depend on batch_size (50k latents are 25 MB)
+    z_all = torch.randn(num, G.z_dim, generator=torch.Generator().manual_seed(seed))
     device = next(G.parameters()).device
     with torch.no_grad():
-        for start in range(0, num, batch_size):
-            z = torch.randn(min(batch_size, num - start), G.z_dim, generator=gen)
+        for z in z_all.split(batch_size):
             yield to_uint8(G(z.to(device)))
 
 

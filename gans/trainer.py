@@ -1,6 +1,7 @@
 """The WGAN trainer: n_critic critic steps per generator step, any norm, any loss, optional penalty."""
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
@@ -64,6 +65,12 @@ class Trainer:
         self.params = {"G": count_parameters(self.G), "D": count_parameters(self.D)}
         self.diverged = torch.zeros((), dtype=torch.bool, device=self.device)
         self.lr_scale, self.rollbacks = 1.0, 0  # lowered by divergence rollbacks
+        self.best_fid: float | None = None
+        self.evaluator = None
+        if cfg.eval_every:
+            from gans.periodic_eval import PeriodicEval
+
+            self.evaluator = PeriodicEval(cfg, images, self.device)
 
     def lr_at(self, step: int) -> float:
         lr = self.cfg.lr * self.lr_scale
@@ -115,6 +122,7 @@ class Trainer:
             "G": self.G.state_dict(), "D": self.D.state_dict(),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "rng": rng_state(), "data": self.batches.state_dict(), "lr_scale": self.lr_scale,
+            "best_fid": self.best_fid,
         }
 
     def load_state_dict(self, state: dict[str, Any], path: str | Path = "checkpoint") -> None:
@@ -130,6 +138,7 @@ class Trainer:
                             "the checkpoint is incomplete or from another configuration") from None
         self.step = int(state["step"])
         self.lr_scale = float(state.get("lr_scale", 1.0))
+        self.best_fid = state.get("best_fid")
 
     def save_checkpoint(self) -> Path:
         path = ckpt_io.save_atomic(self.state_dict(), ckpt_io.checkpoint_path(self.run_dir, self.step))
@@ -146,7 +155,17 @@ class Trainer:
         return path
 
     # ---- loop --------------------------------------------------------------------------------
-    def fit(self, on_log: Callable[[dict[str, float]], None] | None = None, progress: bool = True) -> Path:
+    def evaluate(self) -> dict[str, Any]:
+        """Score the generator now; keep checkpoints/best.pt when its FID is the best so far."""
+        row = self.evaluator(self.G, self.step)
+        if self.best_fid is None or row["fid"] < self.best_fid:
+            self.best_fid = row["fid"]
+            ckpt_io.save_atomic(self.state_dict(), self.run_dir / ckpt_io.CKPT_DIR / ckpt_io.BEST)
+        row["best_fid"] = self.best_fid
+        return row
+
+    def fit(self, on_log: Callable[[dict[str, float]], None] | None = None, progress: bool = True,
+            on_eval: Callable[[dict[str, Any]], None] | None = None) -> Path:
         """Train to cfg.steps, writing grids, checkpoints and metrics.jsonl into the run directory.
 
         SIGTERM/SIGINT finish the current step, save a checkpoint and raise :class:`Interrupted`.
@@ -164,7 +183,8 @@ class Trainer:
         bar = tqdm(total=cfg.steps, initial=self.step, desc=cfg.run_name, unit="it",
                    dynamic_ncols=True, disable=not progress)
         t_last, s_last = time.perf_counter(), self.step
-        with StopSignals() as stop, (self.run_dir / "metrics.jsonl").open("a") as log_file:
+        eval_log = (self.run_dir / "eval.jsonl").open("a") if self.evaluator else contextlib.nullcontext()
+        with StopSignals() as stop, (self.run_dir / "metrics.jsonl").open("a") as log_file, eval_log as eval_file:
             try:
                 while self.step < cfg.steps:
                     stats = self.train_step()
@@ -185,6 +205,14 @@ class Trainer:
                                 on_log(row)
                         if self.step % cfg.sample_every == 0 or end:
                             self.save_grid()
+                        if self.evaluator and (self.step % cfg.eval_every == 0 or end):
+                            self.check_finite(last_path, weights=True)
+                            row = self.evaluate()
+                            eval_file.write(json.dumps(row) + "\n")
+                            eval_file.flush()
+                            bar.write(f"step {self.step}: FID {row['fid']:.2f} (best {self.best_fid:.2f})")
+                            if on_eval:
+                                on_eval(row)
                         if self.step % cfg.checkpoint_every == 0 or end or stop.signum:
                             self.check_finite(last_path, weights=True)
                             last_path = self.save_checkpoint()
@@ -221,8 +249,9 @@ class Trainer:
 
     def _trim_metrics(self) -> None:
         """After a resume or rollback, drop rows logged past the checkpoint (a killed run wrote them)."""
-        path = self.run_dir / "metrics.jsonl"
-        if path.exists():
+        for path in (self.run_dir / "metrics.jsonl", self.run_dir / "eval.jsonl"):
+            if not path.exists():
+                continue
             rows = [line for line in path.read_text().splitlines() if line.strip()]
             kept = [line for line in rows if json.loads(line)["step"] <= self.step]
             if len(kept) != len(rows):

@@ -8,6 +8,7 @@ import pytest
 
 from gans.config import resolve
 from gans.shapes import make_shapes
+from tests.inception_files import inception_files, torchscript_files  # noqa: F401 (fixtures)
 
 SHARED_SUBSET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10_train_subset.npz"
 
@@ -33,3 +34,9 @@ def tiny_cfg(tiny_flags):
     def make(**over):
         return resolve({**tiny_flags, **over})
     return make
+
+
+@pytest.fixture(autouse=True)
+def _stats_cache(tmp_path_factory, monkeypatch):
+    """Reference statistics go to a per-session folder, never the user's ~/.cache."""
+    monkeypatch.setenv("GANS_CACHE", str(tmp_path_factory.getbasetemp() / "gans-cache"))

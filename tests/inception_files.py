@@ -1,4 +1,5 @@
-"""Random-weight Inception files in the real formats (no download is possible in tests)."""
+"""Random-weight Inception files in the real formats (no download is possible in tests); the
+fixtures are shared through tests/conftest.py."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,25 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from eval.inception import FIDELITY_FILE, _bare_fidelity_net
-
-
-def random_inception(seed: int = 0):
-    """torch-fidelity's network with random weights and BN statistics calibrated on random images,
-    so activations keep a sensible scale through all 94 layers (raw init makes them vanish)."""
-    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
-
-    torch.manual_seed(seed)
-    net = _bare_fidelity_net(FeatureExtractorInceptionV3)
-    bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    for bn in bns:
-        bn.train()
-        bn.momentum = None  # cumulative average: one batch sets the statistics exactly
-    with torch.no_grad():
-        net(torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8))
-    for bn in bns:
-        bn.eval()
-    return net.eval()
+from eval.inception import FIDELITY_FILE, random_inception
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +15,23 @@ def inception_files(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("inception")
     net = random_inception()
     files = {"torch-fidelity": root / FIDELITY_FILE, "pytorch-fid": root / "pt_inception-2015-12-05-6726825d.pth"}
-    for path in files.values():
-        torch.save(net.state_dict(), path)
+    torch.save(net.state_dict(), files["torch-fidelity"])
+    torch.save(pytorch_fid_state(net.state_dict()), files["pytorch-fid"])
     return files
+
+
+def pytorch_fid_state(state: dict) -> dict:
+    """The same weights held by pytorch-fid's own network (its fid_inception_v3, built without its
+    download), saved as its state dict: the file has pytorch-fid's real key names and layout."""
+    from unittest import mock
+
+    import pytorch_fid.inception as pfi
+
+    with mock.patch.object(pfi, "load_state_dict_from_url", lambda *a, **k: None), \
+            mock.patch.object(torch.nn.Module, "load_state_dict", lambda *a, **k: None):
+        net = pfi.fid_inception_v3()
+    net.load_state_dict(state, strict=True)
+    return {k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
 
 
 class NvidiaStyle(torch.nn.Module):
