@@ -19,9 +19,11 @@ def rgb(images: torch.Tensor) -> torch.Tensor:
     return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
 
 
-def extract(images: Iterable[torch.Tensor], extractor: Extractor, device: torch.device | str = "cpu",
+def extract(images: Iterable[torch.Tensor], extractor: Extractor, device: torch.device | str | None = None,
             bar=None) -> dict[str, torch.Tensor]:
-    """Run uint8 batches through the extractor on ``device``; concatenate each feature on the CPU."""
+    """Run uint8 batches through the extractor on ``device`` (default: the extractor's own, else the
+    CPU); concatenate each feature on the CPU."""
+    device = device or getattr(extractor, "device", "cpu")
     out: dict[str, list[torch.Tensor]] = {}
     with torch.inference_mode():
         for batch in images:
