@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
@@ -78,12 +79,53 @@ def _train_options(f):
     return f
 
 
+class _Wandb(NamedTuple):
+    enabled: bool
+    settings: object
+
+
+def _wandb_options(f):
+    opts = [
+        click.option("--wandb", "wandb_on", is_flag=True, help="Log to Weights & Biases (off by default)."),
+        click.option("--wandb-project", help="wandb project. [default: gans]"),
+        click.option("--wandb-entity", help="wandb entity (user or team). [default: yours]"),
+        click.option("--wandb-group", help="wandb group. [default: the preset]"),
+        click.option("--wandb-mode", type=click.Choice(["offline", "online", "disabled"]),
+                     help="offline needs no network; upload later with `wandb sync RUN/wandb/offline-run-*`. "
+                          "[default: offline]"),
+        click.option("--wandb-tags", help="Comma-separated tags."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _wandb_from(flags: dict) -> _Wandb:
+    """Pop the wandb flags; they configure tracking, not the run (so they are not in config.toml)."""
+    from gans.tracking import WandbSettings
+
+    on = flags.pop("wandb_on", False)
+    given = {k[len("wandb_"):]: flags.pop(k) for k in list(flags) if k.startswith("wandb_")}
+    given = {k: v for k, v in given.items() if v is not None}
+    if given and not on:
+        raise UserError(f"--wandb-{next(iter(given))} needs --wandb to turn tracking on")
+    if "tags" in given:
+        given["tags"] = [t.strip() for t in given["tags"].split(",") if t.strip()]
+    return _Wandb(on, WandbSettings(**given) if on else None)
+
+
+def _say_wandb(run, mode: str) -> None:
+    if mode == "offline" and run is not None and getattr(run, "dir", None):
+        click.echo(f"wandb: offline run saved; upload it with `wandb sync {Path(run.dir).parent}`")
+
+
 @cli.command(context_settings=CONTEXT)
 @_train_options
 @click.option("--config", "config_file", type=click.Path(), help="TOML file whose keys are these flag names; flags override it.")
 @click.option("--resume", type=click.Path(), help="Continue RUN_DIR from its latest checkpoint.")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and parameter counts, then exit.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+@_wandb_options
 def train(config_file: str | None, resume: str | None, dry_run: bool, progress: bool, **flags) -> None:
     """Train a generator against a discriminator with the chosen normalization.
 
@@ -95,6 +137,8 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
     """
     from gans.run import dry_run_report, resume_run, start_run
 
+    wandb = _wandb_from(flags)
+
     if resume:
         trainer = resume_run(resume, {k: v for k, v in flags.items() if v is not None}, config_file, RESUMABLE)
     else:
@@ -105,7 +149,17 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
             click.echo(dry_run_report(cfg))
             return
         trainer = start_run(cfg)
-    path = trainer.fit(progress=progress)
+    tracker = None
+    if wandb.enabled:
+        from gans.tracking import WandbTracker
+
+        tracker = WandbTracker(wandb.settings, trainer.cfg, trainer.params, trainer.run_dir)
+    try:
+        path = trainer.fit(progress=progress, tracker=tracker)
+    finally:
+        if tracker:
+            tracker.finish(trainer.summary())
+            _say_wandb(tracker.run, wandb.settings.mode)
     click.echo(f"done: {trainer.run_dir} (checkpoint {path})")
 
 
@@ -165,16 +219,19 @@ def sample(checkpoint: str, num: int, out: str | None, grid: str | None, seed: i
 @click.option("--json", "json_path", type=click.Path(), help="Also write the full report here.")
 @click.option("--csv", "csv_path", type=click.Path(), help="Also write the table (one row per draw) here.")
 @click.option("--progress/--no-progress", default=True, help="Show progress bars.")
+@_wandb_options
 def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, num_samples: int | None,
              repeats: int | None, reference: str | None, reference_count: int | None, inception_weights: str | None,
              batch_size: int, seed: int, is_shuffle: bool, kid_subsets: int, kid_subset_size: int, device: str,
-             data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, progress: bool) -> None:
+             data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, progress: bool,
+             **wandb_flags) -> None:
     """Inception Score, FID and KID of generators over repeated draws, or of an image set.
 
     Each checkpoint gets REPEATS draws of NUM_SAMPLES images generated on the fly (nothing is
     written to disk); each draw is one Inception pass giving IS, FID and KID. The table shows
     mean ± std over draws per checkpoint, then over checkpoints. Results go to each run's
-    eval.json and eval.csv (plus --json/--csv), with the protocol recorded.
+    eval.json and eval.csv (plus --json/--csv), with the protocol recorded. --wandb adds the table to each
+    checkpoint's wandb run.
 
     \b
     Examples:
@@ -188,6 +245,7 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     from gans.checkpoint import resolve_checkpoint
     from gans.run import check_writable
 
+    wandb = _wandb_from(wandb_flags)
     if bool(checkpoints) == bool(images):
         raise UserError("pass --checkpoint RUN (one or more) or --images PATH, not both or neither")
     for name, value, low in (("--num-samples", num_samples, 10), ("--repeats", repeats, 1),
@@ -216,6 +274,12 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     written += [write_csv(report, Path(csv_path))] if csv_path else []
     if written:
         click.echo("wrote " + ", ".join(map(str, written)))
+    if wandb.enabled:
+        from gans.tracking import log_eval_report
+
+        where = Path(json_path).parent if json_path else Path("runs") / "eval"
+        for run in log_eval_report(report, wandb.settings, where):
+            _say_wandb(run, wandb.settings.mode)
 
 
 @cli.command(context_settings=CONTEXT)

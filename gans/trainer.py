@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torchvision.utils import save_image
@@ -17,6 +17,7 @@ from gans.config import TrainConfig, to_toml
 from gans.data import Batches, check_shape, load_images
 from gans.errors import Diverged, Interrupted, UserError
 from gans.rng import rng_state, seed_everything, set_rng_state
+from gans.tracking import Tracker
 from losses import get_loss, gradient_penalty
 from models import Discriminator, Generator, count_parameters
 
@@ -66,6 +67,7 @@ class Trainer:
         self.diverged = torch.zeros((), dtype=torch.bool, device=self.device)
         self.lr_scale, self.rollbacks = 1.0, 0  # lowered by divergence rollbacks
         self.best_fid: float | None = None
+        self.last_eval: dict[str, Any] | None = None
         self.evaluator = None
         if cfg.eval_every:
             from gans.periodic_eval import PeriodicEval
@@ -162,12 +164,21 @@ class Trainer:
             self.best_fid = row["fid"]
             ckpt_io.save_atomic(self.state_dict(), self.run_dir / ckpt_io.CKPT_DIR / ckpt_io.BEST)
         row["best_fid"] = self.best_fid
+        self.last_eval = row
         return row
 
-    def fit(self, on_log: Callable[[dict[str, float]], None] | None = None, progress: bool = True,
-            on_eval: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    def summary(self) -> dict[str, Any]:
+        """The end-of-run numbers a dashboard shows beside the curves."""
+        out: dict[str, Any] = {"final_step": self.step, "params_g": self.params["G"], "params_d": self.params["D"]}
+        if self.last_eval:
+            out.update(best_fid=self.best_fid, final_fid=self.last_eval["fid"], final_is=self.last_eval["is_mean"],
+                       final_kid=self.last_eval["kid_mean"])
+        return out
+
+    def fit(self, progress: bool = True, tracker: Tracker | None = None) -> Path:
         """Train to cfg.steps, writing grids, checkpoints and metrics.jsonl into the run directory.
 
+        ``tracker`` gets every metrics row, evaluation and grid (see :mod:`gans.tracking`).
         SIGTERM/SIGINT finish the current step, save a checkpoint and raise :class:`Interrupted`.
         A non-finite loss or weight raises :class:`Diverged` (or, with ``rollback``, reloads the
         last good checkpoint at half the learning rate, up to ``rollback`` times).
@@ -175,6 +186,7 @@ class Trainer:
         from tqdm.auto import tqdm
 
         cfg = self.cfg
+        tracker = tracker or Tracker()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "config.toml").write_text(to_toml(cfg))
         self._trim_metrics()
@@ -201,18 +213,16 @@ class Trainer:
                             log_file.write(json.dumps(row) + "\n")
                             log_file.flush()
                             bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}", refresh=False)
-                            if on_log:
-                                on_log(row)
+                            tracker.log_train(row)
                         if self.step % cfg.sample_every == 0 or end:
-                            self.save_grid()
+                            tracker.log_grid(self.save_grid(), self.step)
                         if self.evaluator and (self.step % cfg.eval_every == 0 or end):
                             self.check_finite(last_path, weights=True)
                             row = self.evaluate()
                             eval_file.write(json.dumps(row) + "\n")
                             eval_file.flush()
                             bar.write(f"step {self.step}: FID {row['fid']:.2f} (best {self.best_fid:.2f})")
-                            if on_eval:
-                                on_eval(row)
+                            tracker.log_eval(row)
                         if self.step % cfg.checkpoint_every == 0 or end or stop.signum:
                             self.check_finite(last_path, weights=True)
                             last_path = self.save_checkpoint()
