@@ -171,22 +171,34 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
 @click.option("--seed", type=int, default=0, show_default=True, help="Latent seed.")
 @click.option("--batch-size", type=int, default=500, show_default=True, help="Images per generator call.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-def sample(checkpoint: str, num: int, out: str | None, grid: str | None, seed: int, batch_size: int, device: str) -> None:
+@click.option("--interpolate", type=click.Path(), help="Also write a latent interpolation grid (PNG) here: "
+                                                       "8 rows, each a spherical walk between two latents.")
+@click.option("--interpolate-steps", type=int, default=10, show_default=True, help="Images per interpolation row.")
+def sample(checkpoint: str, num: int, out: str | None, grid: str | None, seed: int, batch_size: int, device: str,
+           interpolate: str | None, interpolate_steps: int) -> None:
     """Draw images from a trained generator."""
     import torch
 
-    from gans.sampling import generate, load_generator, write_grid, write_images
+    from gans.sampling import generate, interpolation, load_generator, write_grid, write_images
 
     if num <= 0:
         raise UserError(f"--num must be > 0, got {num}")
     if batch_size <= 0:
         raise UserError(f"--batch-size must be > 0, got {batch_size}")
+    if interpolate_steps < 2:
+        raise UserError(f"--interpolate-steps must be >= 2, got {interpolate_steps}")
+    for png in (grid, interpolate):
+        if png and Path(png).suffix.lower() != ".png":
+            raise UserError(f"{png} must end in .png; pass e.g. samples/grid.png")
     G, cfg, state = load_generator(checkpoint, device)
     images = torch.cat([x.cpu() for x in generate(G, num, seed, batch_size)])
     target = write_images(images, Path(out or f"samples/{cfg.run_name}.npz"))
     click.echo(f"wrote {num} images from step {state['step']} to {target}")
     if grid:
         click.echo(f"grid: {write_grid(images, Path(grid))}")
+    if interpolate:
+        walk = interpolation(G, rows=8, steps=interpolate_steps, seed=seed)
+        click.echo(f"interpolation: {write_grid(walk, Path(interpolate), nrow=interpolate_steps, rows=8)}")
 
 
 @cli.command("eval", context_settings=CONTEXT)
@@ -280,6 +292,28 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
         where = Path(json_path).parent if json_path else Path("runs") / "eval"
         for run in log_eval_report(report, wandb.settings, where):
             _say_wandb(run, wandb.settings.mode)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(), default="report", show_default=True, help="Report folder.")
+def compare(runs: tuple[str, ...], out: str) -> None:
+    """Compare runs side by side: a table (Markdown and CSV), PNG plots and one self-contained
+    report.html, from run directories alone (no wandb needed).
+
+    RUNS are run directories or folders holding them (e.g. runs/quickstart). Runs of one preset are
+    its seeds. IS/FID/KID come from each run's eval.json (gans eval), else its last training-time
+    evaluation (--eval-every); the table says which.
+
+    \b
+    Example:
+      gans compare runs/wgan-gp-seed0 runs/wgan-gp-seed1 runs/msngan-seed0 runs/msngan-seed1 --out report
+    """
+    from gans.compare import compare as write_report
+
+    written = write_report([Path(r) for r in runs], Path(out))
+    click.echo((Path(out) / "table.md").read_text().rstrip())
+    click.echo("wrote " + ", ".join(str(p) for p in written.values()))
 
 
 @cli.command(context_settings=CONTEXT)

@@ -52,7 +52,30 @@ def write_images(images: torch.Tensor, out: Path) -> Path:
     return out
 
 
-def write_grid(images: torch.Tensor, path: Path, nrow: int = 8) -> Path:
+def write_grid(images: torch.Tensor, path: Path, nrow: int = 8, rows: int | None = None) -> Path:
+    """A PNG grid of the first ``nrow`` x ``rows`` images (``rows`` defaults to ``nrow``), ``nrow`` per row."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(images[: nrow * nrow].float() / 255, path, nrow=nrow)
+    save_image(images[: nrow * (rows or nrow)].float() / 255, path, nrow=nrow)
     return path
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation (rows of a and b, at each t): Gaussian latents keep their norm on the
+    way, where a straight line passes through low-density points near the origin."""
+    cos = torch.nn.functional.cosine_similarity(a, b, dim=-1).clamp(-1, 1)[:, None, None]
+    omega = torch.arccos(cos)
+    t = t[None, :, None]
+    sin = torch.sin(omega)
+    straight = sin.abs() < 1e-6  # (anti)parallel ends: fall back to a straight line
+    wa = torch.where(straight, 1 - t, torch.sin((1 - t) * omega) / torch.where(straight, 1.0, sin))
+    wb = torch.where(straight, t, torch.sin(t * omega) / torch.where(straight, 1.0, sin))
+    return wa * a[:, None] + wb * b[:, None]
+
+
+def interpolation(G: Generator, rows: int = 8, steps: int = 10, seed: int = 0) -> torch.Tensor:
+    """uint8 images (rows * steps, C, H, W): each row walks from one random latent to another."""
+    ends = torch.randn(2, rows, G.z_dim, generator=torch.Generator().manual_seed(seed))
+    z = slerp(ends[0], ends[1], torch.linspace(0, 1, steps)).reshape(rows * steps, G.z_dim)
+    device = next(G.parameters()).device
+    with torch.no_grad():
+        return to_uint8(G(z.to(device))).cpu()
