@@ -323,8 +323,11 @@ def compare(runs: tuple[str, ...], out: str) -> None:
 @click.option("--out", type=click.Path(), default="runs/quickstart", show_default=True, help="Parent of the run directories.")
 @click.option("--samples", type=click.Path(), default="samples", show_default=True, help="Where the final grids go.")
 @click.option("--presets", default="wgan-gp,sngan,msngan", show_default=True, help="Comma-separated systems.")
+@click.option("--eval-every", type=int, help="Also score FID every N steps (needs Inception weights).")
+@click.option("--inception-weights", type=click.Path(), help="Inception weight file for --eval-every.")
 @click.option("--progress/--no-progress", default=True, help="Show progress bars.")
-def quickstart(steps: int, width: float, batch_size: int, out: str, samples: str, presets: str, progress: bool) -> None:
+def quickstart(steps: int, width: float, batch_size: int, out: str, samples: str, presets: str,
+               eval_every: int | None, inception_weights: str | None, progress: bool) -> None:
     """Train WGAN-GP, SNGAN and MSNGAN briefly on the built-in shapes (offline, CPU) and write
     one sample grid per system to SAMPLES/PRESET.png.
 
@@ -334,8 +337,10 @@ def quickstart(steps: int, width: float, batch_size: int, out: str, samples: str
     from gans.run import quickstart as run_quickstart
 
     names = [p.strip() for p in presets.split(",") if p.strip()]
-    for row in run_quickstart(names, steps, width, batch_size, Path(out), Path(samples), progress):
+    extra = {k: v for k, v in (("eval_every", eval_every), ("inception_weights", inception_weights)) if v is not None}
+    for row in run_quickstart(names, steps, width, batch_size, Path(out), Path(samples), progress, extra):
         click.echo(row)
+    click.echo(f"compare them side by side: gans compare {out} --out report")
 
 
 def main(argv: list[str] | None = None) -> int:

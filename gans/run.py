@@ -83,11 +83,12 @@ QUICK = {"lr": 1e-3, "betas": (0.5, 0.9), "n_critic": 2}
 
 
 def quickstart(presets: list[str], steps: int, width: float, batch_size: int, out: Path,
-               samples: Path, progress: bool) -> Iterator[str]:
-    """Train each system briefly on the built-in shapes; copy its final grid to samples/PRESET.png."""
+               samples: Path, progress: bool, extra: dict[str, Any] | None = None) -> Iterator[str]:
+    """Train each system briefly on the built-in shapes; copy its final grid to samples/PRESET.png.
+    ``extra`` holds further train flags (e.g. eval_every, inception_weights)."""
     cfgs = []
     for preset in presets:
-        cfg = resolve({**QUICK, "preset": preset, "steps": steps, "width": width, "batch_size": batch_size,
+        cfg = resolve({**QUICK, **(extra or {}), "preset": preset, "steps": steps, "width": width, "batch_size": batch_size,
                        "out": str(out / preset), "sample_every": max(1, steps // 4),
                        "checkpoint_every": steps})
         run_dir = Path(cfg.out)

@@ -32,6 +32,12 @@ def test_train_then_sample(capsys, tiny_flags, tmp_path):
     assert code == 0, err
     x = np.load(npz)["x"]
     assert x.shape == (10, 3, 16, 16) and x.dtype == np.uint8 and grid.stat().st_size > 100
+    walk = tmp_path / "walk.png"
+    assert run(capsys, ["sample", "--checkpoint", str(run_dir), "--num", "2", "--out", str(tmp_path / "w.npz"),
+                        "--interpolate", str(walk), "--interpolate-steps", "6", "--device", "cpu"])[0] == 0
+    from PIL import Image
+    with Image.open(walk) as im:  # 6 columns x 8 rows of 16-px images with 2-px padding
+        assert im.size == (2 + 6 * 18, 2 + 8 * 18)
     code, _, err = run(capsys, ["sample", "--checkpoint", str(run_dir), "--num", "3",
                                 "--out", str(tmp_path / "pngs"), "--device", "cpu"])
     assert code == 0 and len(list((tmp_path / "pngs").glob("*.png"))) == 3
