@@ -26,7 +26,7 @@ import torch
 from eval.evaluate import Protocol, evaluate_generator
 from eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
 from eval.inception import open_inception, random_inception
-from eval.metrics import extract
+from eval.metrics import ImageDataset, extract
 from eval.reference import get_reference
 from gans.shapes import make_shapes
 from gans.trainer import to_uint8
@@ -61,18 +61,8 @@ def images_per_s(num: int, device: str, weights: Path, batch: int, workdir: Path
     def ours() -> None:
         evaluate_generator(G, inception, ref, protocol, batch_size=batch)
 
-    class Images(torch.utils.data.Dataset):
-        def __init__(self, x):
-            self.x = x
-
-        def __len__(self):
-            return len(self.x)
-
-        def __getitem__(self, i):
-            return self.x[i]
-
     kwargs = dict(input1=GenerativeModelModuleWrapper(Uint8Generator(G), 128, "normal", 0),
-                  input1_model_num_samples=num, input2=Images(torch.from_numpy(np.load(reference)["x"])),
+                  input1_model_num_samples=num, input2=ImageDataset(torch.from_numpy(np.load(reference)["x"])),
                   input2_cache_name="bench-reference", cache_root=str(workdir / "tf-cache"), cache=True,
                   cuda=device.startswith("cuda"), isc=True, fid=True, kid=True, kid_subset_size=min(1000, num),
                   feature_extractor_weights_path=str(weights), batch_size=batch, verbose=False,

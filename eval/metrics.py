@@ -14,6 +14,19 @@ from eval.frechet import frechet_distance, frechet_distance_to_samples, statisti
 from eval.inception import Extractor
 
 
+class ImageDataset(torch.utils.data.Dataset):
+    """A uint8 (N, C, H, W) tensor as the Dataset torch-fidelity takes (TensorDataset yields tuples)."""
+
+    def __init__(self, images: torch.Tensor) -> None:
+        self.images = images
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.images[i]
+
+
 def rgb(images: torch.Tensor) -> torch.Tensor:
     """Inception takes three channels; grayscale is repeated, as torchvision's Grayscale(3) does."""
     return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images

@@ -8,23 +8,13 @@ import torch
 
 from cli import main
 from eval.evaluate import PROTOCOLS, Protocol
+from eval.metrics import ImageDataset
 from gans.config import resolve
 from gans.sampling import generate, load_generator
 from gans.shapes import make_shapes
 from gans.trainer import Trainer
 
 N, REF = 20, 30
-
-
-class _Images(torch.utils.data.Dataset):
-    def __init__(self, x):
-        self.x = x
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return self.x[i]
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +54,13 @@ def test_repeated_draws_equal_torch_fidelity(capsys, two_runs, inception_files, 
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["protocol"]["name"] == "custom" and report["protocol"]["is_shuffle"] is False
     assert report["protocol"]["weights"]["format"] == "state-dict"
-    ref_images = _Images(torch.from_numpy(np.load(ref)["x"]))
+    ref_images = ImageDataset(torch.from_numpy(np.load(ref)["x"]))
     for result, run in zip(report["results"], runs):
         G, _, _ = load_generator(run, "cpu")
         for draw in result["draws"]:
             images = torch.cat(list(generate(G, N, draw["sample_seed"])))
             expected = torch_fidelity.calculate_metrics(
-                input1=_Images(images), input2=ref_images, cuda=False, isc=True, fid=True, kid=True,
+                input1=ImageDataset(images), input2=ref_images, cuda=False, isc=True, fid=True, kid=True,
                 verbose=False, feature_extractor_weights_path=str(weights), kid_subset_size=N, kid_subsets=10,
                 samples_shuffle=False, cache=True, cache_root=str(tmp_path / "tf-cache"),
                 input2_cache_name="ref")

@@ -4,22 +4,11 @@ import pytest
 import torch
 
 from eval.inception import detect_format, load_inception
-from eval.metrics import extract, fid, inception_score, kid, load_stats, save_stats
+from eval.metrics import ImageDataset, extract, fid, inception_score, kid, load_stats, save_stats
 from gans.errors import UserError
 from gans.shapes import make_shapes
 
 N = 20
-
-
-class _Images(torch.utils.data.Dataset):
-    def __init__(self, x):
-        self.x = x
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return self.x[i]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +25,7 @@ def test_equals_torch_fidelity(inception_files, image_sets, fmt):
     path = inception_files[fmt]
     a, b = image_sets
     ref = torch_fidelity.calculate_metrics(
-        input1=_Images(a), input2=_Images(b), cuda=False, isc=True, fid=True, kid=True, verbose=False,
+        input1=ImageDataset(a), input2=ImageDataset(b), cuda=False, isc=True, fid=True, kid=True, verbose=False,
         feature_extractor_weights_path=str(inception_files["torch-fidelity"]), kid_subset_size=N,
         kid_subsets=10, samples_shuffle=False, save_cpu_ram=True, cache=False)
     extractor, detected = load_inception(path)
