@@ -36,7 +36,13 @@ def tiny_cfg(tiny_flags):
     return make
 
 
-@pytest.fixture(autouse=True)
-def _stats_cache(tmp_path_factory, monkeypatch):
-    """Reference statistics go to a per-session folder, never the user's ~/.cache."""
-    monkeypatch.setenv("GANS_CACHE", str(tmp_path_factory.getbasetemp() / "gans-cache"))
+@pytest.fixture(autouse=True, scope="session")
+def _private_caches(tmp_path_factory):
+    """Reference statistics and wandb's caches go to this session's folder, never the user's home
+    (session scope: module fixtures that train and evaluate run under it too)."""
+    root = tmp_path_factory.getbasetemp()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GANS_CACHE", str(root / "gans-cache"))
+        for var in ("WANDB_CACHE_DIR", "WANDB_DATA_DIR", "WANDB_CONFIG_DIR"):
+            mp.setenv(var, str(root / var.lower()))
+        yield
