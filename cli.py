@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import click
 
 from eval.evaluate import PROTOCOLS
 from gans.config import SETTINGS, SYSTEMS, LR_DECAYS
 from gans.errors import Interrupted, UserError
+from gans.tracking import wandb_settings
 from losses import LOSSES
 from models.norms import NORMS
 
@@ -79,11 +79,6 @@ def _train_options(f):
     return f
 
 
-class _Wandb(NamedTuple):
-    enabled: bool
-    settings: object
-
-
 def _wandb_options(f):
     opts = [
         click.option("--wandb", "wandb_on", is_flag=True, help="Log to Weights & Biases (off by default)."),
@@ -98,20 +93,6 @@ def _wandb_options(f):
     for opt in reversed(opts):
         f = opt(f)
     return f
-
-
-def _wandb_from(flags: dict) -> _Wandb:
-    """Pop the wandb flags; they configure tracking, not the run (so they are not in config.toml)."""
-    from gans.tracking import WandbSettings
-
-    on = flags.pop("wandb_on", False)
-    given = {k[len("wandb_"):]: flags.pop(k) for k in list(flags) if k.startswith("wandb_")}
-    given = {k: v for k, v in given.items() if v is not None}
-    if given and not on:
-        raise UserError(f"--wandb-{next(iter(given))} needs --wandb to turn tracking on")
-    if "tags" in given:
-        given["tags"] = [t.strip() for t in given["tags"].split(",") if t.strip()]
-    return _Wandb(on, WandbSettings(**given) if on else None)
 
 
 def _say_wandb(run, mode: str) -> None:
@@ -137,7 +118,7 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
     """
     from gans.run import dry_run_report, resume_run, start_run
 
-    wandb = _wandb_from(flags)
+    wandb = wandb_settings(flags)
 
     if resume:
         trainer = resume_run(resume, {k: v for k, v in flags.items() if v is not None}, config_file, RESUMABLE)
@@ -150,16 +131,16 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
             return
         trainer = start_run(cfg)
     tracker = None
-    if wandb.enabled:
+    if wandb:
         from gans.tracking import WandbTracker
 
-        tracker = WandbTracker(wandb.settings, trainer.cfg, trainer.params, trainer.run_dir)
+        tracker = WandbTracker(wandb, trainer.cfg, trainer.params, trainer.run_dir)
     try:
         path = trainer.fit(progress=progress, tracker=tracker)
     finally:
         if tracker:
             tracker.finish(trainer.summary())
-            _say_wandb(tracker.run, wandb.settings.mode)
+            _say_wandb(tracker.run, wandb.mode)
     click.echo(f"done: {trainer.run_dir} (checkpoint {path})")
 
 
@@ -257,7 +238,7 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     from gans.checkpoint import resolve_checkpoint
     from gans.run import check_writable
 
-    wandb = _wandb_from(wandb_flags)
+    wandb = wandb_settings(wandb_flags)
     if bool(checkpoints) == bool(images):
         raise UserError("pass --checkpoint RUN (one or more) or --images PATH, not both or neither")
     for name, value, low in (("--num-samples", num_samples, 10), ("--repeats", repeats, 1),
@@ -286,12 +267,12 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     written += [write_csv(report, Path(csv_path))] if csv_path else []
     if written:
         click.echo("wrote " + ", ".join(map(str, written)))
-    if wandb.enabled:
+    if wandb:
         from gans.tracking import log_eval_report
 
         where = Path(json_path).parent if json_path else Path("runs") / "eval"
-        for run in log_eval_report(report, wandb.settings, where):
-            _say_wandb(run, wandb.settings.mode)
+        for run in log_eval_report(report, wandb, where):
+            _say_wandb(run, wandb.mode)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -54,7 +54,7 @@ def images_per_s(num: int, device: str, weights: Path, batch: int, workdir: Path
     np.savez(reference, x=make_shapes(max(num, 100), size=32, seed=3).numpy())
     inception = open_inception(weights, device)
     ref = get_reference(str(reference), inception, cache_dir=workdir / "cache",
-                        features_of=lambda x: extract(x.split(batch), inception, inception.device))
+                        features_of=lambda x: extract(x.split(batch), inception))
     protocol = Protocol(name="bench", num_samples=num, repeats=1, reference=str(reference),
                         kid_subset_size=min(1000, num))
 

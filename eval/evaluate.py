@@ -78,7 +78,7 @@ def evaluate_generator(G: torch.nn.Module, inception: Inception, ref: Reference,
     try:
         for r in range(protocol.repeats):
             seed = protocol.seed + r
-            feats = extract(generate(G, protocol.num_samples, seed, batch_size), inception, inception.device, bar)
+            feats = extract(generate(G, protocol.num_samples, seed, batch_size), inception, bar=bar)
             rows.append({"draw": r, "sample_seed": seed, "num_samples": protocol.num_samples,
                          **score(feats, ref, protocol)})
     finally:
@@ -89,9 +89,8 @@ def evaluate_generator(G: torch.nn.Module, inception: Inception, ref: Reference,
 def summarize(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     """Mean and population std over rows of the headline numbers (IS mean, FID, KID mean)."""
     out: dict[str, float | None] = {}
-    for key, mean_name, std_name in (("is_mean", "is_mean", "is_std"), ("fid", "fid", "fid_std"),
-                                     ("kid_mean", "kid_mean", "kid_std")):
+    for key, std_name in (("is_mean", "is_std"), ("fid", "fid_std"), ("kid_mean", "kid_std")):
         values = [r[key] for r in rows if r.get(key) is not None]
-        out[mean_name] = float(np.mean(values)) if values else None
+        out[key] = float(np.mean(values)) if values else None
         out[std_name] = float(np.std(values)) if values else None
     return out

@@ -3,8 +3,8 @@ report that names every number and the protocol behind it."""
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -16,6 +16,7 @@ from eval.inception import Inception, open_inception
 from eval.metrics import extract
 from eval.reference import Reference, get_reference
 from gans import checkpoint as ckpt_io
+from gans.checkpoint import write_atomic
 from gans.data import load_images
 
 DEFINITIONS = {
@@ -33,8 +34,10 @@ def _bar(total: int, desc: str, progress: bool):
 
 
 def prepare(protocol: Protocol, weights: str | None, device: str, data_dir: str, cache_dir: Path | None,
-            batch_size: int, progress: bool, log: Callable[[str], None] = print) -> tuple[Inception, Reference]:
-    """Load Inception and the reference statistics (cached after the first time)."""
+            batch_size: int, progress: bool, log: Callable[[str], None] = print,
+            images: torch.Tensor | None = None) -> tuple[Inception, Reference]:
+    """Load Inception and the reference statistics (cached after the first time). ``images``, when
+    given, are the reference's images already in memory (the trainer's data set)."""
     from gans.trainer import pick_device
 
     inception = open_inception(weights, pick_device(device))
@@ -44,10 +47,10 @@ def prepare(protocol: Protocol, weights: str | None, device: str, data_dir: str,
 
     def features_of(images: torch.Tensor) -> dict[str, torch.Tensor]:
         with _bar(len(images), f"reference {protocol.reference}", progress) as bar:
-            return extract(images.split(batch_size), inception, inception.device, bar)
+            return extract(images.split(batch_size), inception, bar=bar)
 
     ref = get_reference(protocol.reference, inception, count=protocol.reference_count, data_dir=data_dir,
-                        cache_dir=cache_dir, features_of=features_of)
+                        cache_dir=cache_dir, images=images, features_of=features_of)
     if ref.features is None:
         log(f"note: {Path(protocol.reference).name} holds statistics only: FID is computed, KID needs "
             "the reference images (pass a data set or image folder as --reference)")
@@ -92,7 +95,7 @@ def evaluate_images(source: str, protocol: Protocol, inception: Inception, ref: 
     """One image set (a folder, an ``.npz`` or a data set name), scored once, e.g. the real-data row."""
     images = load_images(source, data_dir)
     with _bar(len(images), Path(source).name, progress) as bar:
-        feats = extract(images.split(batch_size), inception, inception.device, bar)
+        feats = extract(images.split(batch_size), inception, bar=bar)
     draw = {"draw": 0, "sample_seed": None, "num_samples": len(images), **score(feats, ref, protocol)}
     result = {"source": source, "run_dir": None, "preset": None, "norm": None, "seed": None, "step": None,
               "draws": [draw], "summary": summarize([draw])}
@@ -147,22 +150,15 @@ def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def write_json(report: dict[str, Any], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, lambda f: f.write((json.dumps(report, indent=2) + "\n").encode()))
 
 
 def write_csv(report: dict[str, Any], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="") as f:
-        writer = csv.DictWriter(f, CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(csv_rows(report))
-    os.replace(tmp, path)
-    return path
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, CSV_FIELDS)
+    writer.writeheader()
+    writer.writerows(csv_rows(report))
+    return write_atomic(path, lambda f: f.write(text.getvalue().encode()))
 
 
 def write_to_runs(report: dict[str, Any]) -> list[Path]:

@@ -65,17 +65,14 @@ def fid(features_a: torch.Tensor | tuple, features_b: torch.Tensor | tuple) -> f
     A feature set with no more samples than dimensions (a rank-deficient covariance, e.g. 1,000
     training-time samples) goes through the sample form, which keeps float64 accuracy there.
     """
-    a, b = features_a, features_b
-    if not isinstance(a, tuple) and (isinstance(b, tuple) or len(b) > len(a)):
-        pass
-    elif not isinstance(b, tuple):
-        a, b = b, a  # the distance is symmetric; put the smaller sample set first
+    def stats(x: torch.Tensor | tuple) -> tuple:
+        return x if isinstance(x, tuple) else statistics(x.numpy())
+
+    # the distance is symmetric: the smaller sample set, if any, takes the sample form
+    a, b = sorted((features_a, features_b), key=lambda x: len(x) if not isinstance(x, tuple) else float("inf"))
     if not isinstance(a, tuple) and len(a) <= a.shape[1]:
-        sb = b if isinstance(b, tuple) else statistics(b.numpy())
-        return frechet_distance_to_samples(a.numpy(), sb[0], sb[1])
-    sa = a if isinstance(a, tuple) else statistics(a.numpy())
-    sb = b if isinstance(b, tuple) else statistics(b.numpy())
-    return frechet_distance(sa[0], sa[1], sb[0], sb[1])
+        return frechet_distance_to_samples(a.numpy(), *stats(b))
+    return frechet_distance(*stats(a), *stats(b))
 
 
 def kid(features_a: torch.Tensor, features_b: torch.Tensor, subsets: int = 100, subset_size: int = 1000,

@@ -20,6 +20,7 @@ import torch
 from eval.frechet import statistics
 from eval.inception import Inception
 from eval.metrics import load_stats, save_stats
+from gans.checkpoint import write_atomic
 from gans.data import load_images
 from gans.errors import UserError
 
@@ -94,14 +95,9 @@ def get_reference(reference: str, inception: Inception, *, count: int | None = N
         return Reference(reference, len(images), mu, sigma, torch.from_numpy(np.load(feats_file)), str(cache))
     feats = features_of(images)["2048"]
     mu, sigma = statistics(feats.numpy())
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        for target, write in ((feats_file, lambda f: np.save(f, feats.numpy())),
-                              (cache, lambda f: save_stats(f, mu, sigma))):
-            tmp = target.with_name(f".{target.name}.tmp")
-            with open(tmp, "wb") as f:
-                write(f)
-            os.replace(tmp, target)  # a killed run never leaves a torn cache entry
+    try:  # atomic writes: a killed run never leaves a torn cache entry
+        write_atomic(feats_file, lambda f: np.save(f, feats.numpy()))
+        write_atomic(cache, lambda f: save_stats(f, mu, sigma))
     except OSError as e:
         print(f"note: reference statistics not cached ({e.strerror}: {cache.parent}); set {CACHE_ENV} to a writable folder")
     return Reference(reference, len(images), mu, sigma, feats, str(cache))

@@ -11,7 +11,7 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 import torch
 from torch import nn
@@ -29,8 +29,8 @@ def checkpoint_path(run_dir: str | Path, step: int) -> Path:
     return Path(run_dir) / CKPT_DIR / f"ckpt_{step:08d}.pt"
 
 
-def save_atomic(obj: Any, path: str | Path) -> Path:
-    """Write to a temporary file in the same folder, fsync, then rename over the target.
+def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Call ``write`` on a temporary file in the same folder, fsync, then rename over the target.
 
     A crash at any point leaves either the old file or the complete new one, never a torn file.
     """
@@ -39,7 +39,7 @@ def save_atomic(obj: Any, path: str | Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -52,6 +52,11 @@ def save_atomic(obj: Any, path: str | Path) -> Path:
     finally:
         os.close(dir_fd)
     return path
+
+
+def save_atomic(obj: Any, path: str | Path) -> Path:
+    """torch.save through :func:`write_atomic`."""
+    return write_atomic(path, lambda f: torch.save(obj, f))
 
 
 def list_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:

@@ -3,7 +3,6 @@ curve moves only with the generator. Uses the same engine as `gans eval`."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -12,24 +11,17 @@ from gans.config import TrainConfig
 
 
 class PeriodicEval:
-    def __init__(self, cfg: TrainConfig, images: torch.Tensor, device: torch.device) -> None:
+    def __init__(self, cfg: TrainConfig, images: torch.Tensor) -> None:
         from eval.evaluate import Protocol
-        from eval.inception import open_inception
-        from eval.metrics import extract
-        from eval.reference import get_reference
+        from eval.jobs import prepare
 
-        self.inception = open_inception(cfg.inception_weights or None, device)
         reference = cfg.eval_reference or cfg.dataset
-        count = cfg.eval_reference_count or None
         self.protocol = Protocol(name="train-time", num_samples=cfg.eval_samples, repeats=1, reference=reference,
-                                 reference_count=count, seed=cfg.seed + 2, kid_subset_size=min(1000, cfg.eval_samples))
-        if not self.inception.has_logits:
-            print(f"note: {Path(self.inception.path).name} gives pool features only: training-time IS is "
-                  "unavailable, FID and KID are computed")
+                                 reference_count=cfg.eval_reference_count or None, seed=cfg.seed + 2,
+                                 kid_subset_size=min(1000, cfg.eval_samples))
         own = None if cfg.eval_reference else images  # the training data is already in memory
-        self.reference = get_reference(
-            reference, self.inception, count=count, data_dir=cfg.data_dir, images=own,
-            features_of=lambda x: extract(x.split(100), self.inception, self.inception.device))
+        self.inception, self.reference = prepare(self.protocol, cfg.inception_weights or None, cfg.device,
+                                                 cfg.data_dir, None, 100, progress=False, images=own)
 
     def __call__(self, G: torch.nn.Module, step: int) -> dict[str, Any]:
         from eval.evaluate import evaluate_generator

@@ -31,11 +31,15 @@ def generate(G: Generator, num: int, seed: int = 0, batch_size: int = 500) -> It
     batch size give the same latents for the same seed."""
     # all latents in one call: CPU randn draws differently for short and long tensors, so chunked
     # draws would make the images depend on batch_size (50k latents are 25 MB)
-    z_all = torch.randn(num, G.z_dim, generator=torch.Generator().manual_seed(seed))
+    yield from decode(G, torch.randn(num, G.z_dim, generator=torch.Generator().manual_seed(seed)), batch_size)
+
+
+def decode(G: Generator, z: torch.Tensor, batch_size: int = 500) -> Iterator[torch.Tensor]:
+    """Yield uint8 images of CPU latents ``z`` in chunks, on G's device."""
     device = next(G.parameters()).device
     with torch.no_grad():
-        for z in z_all.split(batch_size):
-            yield to_uint8(G(z.to(device)))
+        for chunk in z.split(batch_size):
+            yield to_uint8(G(chunk.to(device)))
 
 
 def write_images(images: torch.Tensor, out: Path) -> Path:
@@ -76,6 +80,4 @@ def interpolation(G: Generator, rows: int = 8, steps: int = 10, seed: int = 0) -
     """uint8 images (rows * steps, C, H, W): each row walks from one random latent to another."""
     ends = torch.randn(2, rows, G.z_dim, generator=torch.Generator().manual_seed(seed))
     z = slerp(ends[0], ends[1], torch.linspace(0, 1, steps)).reshape(rows * steps, G.z_dim)
-    device = next(G.parameters()).device
-    with torch.no_grad():
-        return to_uint8(G(z.to(device))).cpu()
+    return torch.cat([x.cpu() for x in decode(G, z)])

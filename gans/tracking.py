@@ -43,6 +43,19 @@ class WandbSettings:
             raise UserError(f"unknown --wandb-mode {self.mode!r}; choose one of {', '.join(WANDB_MODES)}")
 
 
+def wandb_settings(flags: dict[str, Any]) -> WandbSettings | None:
+    """Pop the CLI's wandb flags (they configure tracking, not the run, so they stay out of
+    config.toml); None when --wandb is off."""
+    on = flags.pop("wandb_on", False)
+    given = {k[len("wandb_"):]: flags.pop(k) for k in list(flags) if k.startswith("wandb_")}
+    given = {k: v for k, v in given.items() if v is not None}
+    if given and not on:
+        raise UserError(f"--wandb-{next(iter(given))} needs --wandb to turn tracking on")
+    if "tags" in given:
+        given["tags"] = [t.strip() for t in given["tags"].split(",") if t.strip()]
+    return WandbSettings(**given) if on else None
+
+
 def wandb_config(cfg, params: dict[str, int]) -> dict[str, Any]:
     """The run config a dashboard groups and filters by."""
     return {**cfg.to_dict(), "penalty": "gradient" if cfg.gp else "none",
@@ -86,8 +99,7 @@ def log_eval_report(report: dict[str, Any], settings: WandbSettings, where: Path
         name = run_dir.name if r["run_dir"] else f"images-{Path(r['source']).stem}"
         run = start_wandb(settings, run_dir, name, r["preset"] or "real-data",
                           {"eval_protocol": report["protocol"]}, "eval", keep_id=bool(r["run_dir"]))
-        own = {**report, "results": [r]}
-        rows = [row for row in csv_rows(own) if row["row"] != "over checkpoints"]
+        rows = csv_rows({**report, "results": [r]})  # one source: its draws and their summary
         table = wandb.Table(columns=list(CSV_FIELDS), data=[[row[c] for c in CSV_FIELDS] for row in rows])
         run.log({"eval/table": table})
         for k, v in r["summary"].items():

@@ -72,7 +72,7 @@ class Trainer:
         if cfg.eval_every:
             from gans.periodic_eval import PeriodicEval
 
-            self.evaluator = PeriodicEval(cfg, images, self.device)
+            self.evaluator = PeriodicEval(cfg, images)
 
     def lr_at(self, step: int) -> float:
         lr = self.cfg.lr * self.lr_scale
