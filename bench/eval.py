@@ -10,27 +10,25 @@ Run: python bench/eval.py [--num 200] [--device cpu] [--inception-weights FILE]
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
-if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)  # this file is bench/eval.py: let `import eval` find the package, not itself
-
 import numpy as np
 import scipy.linalg
 import torch
 
-from eval.evaluate import Protocol, evaluate_generator
-from eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
-from eval.inception import open_inception, random_inception
-from eval.metrics import ImageDataset, extract
-from eval.reference import get_reference
+from gans.eval.protocol import Protocol
+from gans.eval.scoring import score_draws
+from gans.eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
+from gans.eval.inception import open_inception, random_inception
+from gans.eval.metrics import ImageDataset, extract
+from gans.eval.reference import get_reference
 from gans.shapes import make_shapes
-from gans.trainer import to_uint8
-from models import Generator
+from gans.models import Generator
+from gans.nets import to_uint8
+from gans.sampling import generate
 
 
 class Uint8Generator(torch.nn.Module):
@@ -59,7 +57,7 @@ def images_per_s(num: int, device: str, weights: Path, batch: int, workdir: Path
                         kid_subset_size=min(1000, num))
 
     def ours() -> None:
-        evaluate_generator(G, inception, ref, protocol, batch_size=batch)
+        score_draws(lambda seed: generate(G, num, seed, batch), inception, ref, protocol)
 
     kwargs = dict(input1=GenerativeModelModuleWrapper(Uint8Generator(G), 128, "normal", 0),
                   input1_model_num_samples=num, input2=ImageDataset(torch.from_numpy(np.load(reference)["x"])),

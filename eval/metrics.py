@@ -10,8 +10,8 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
-from eval.inception import Extractor
+from gans.eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
+from gans.eval.inception import Extractor
 
 
 class ImageDataset(torch.utils.data.Dataset):

@@ -17,10 +17,10 @@ from typing import Callable
 import numpy as np
 import torch
 
-from eval.frechet import statistics
-from eval.inception import Inception
-from eval.metrics import load_stats, save_stats
-from gans.checkpoint import write_atomic
+from gans.eval.frechet import statistics
+from gans.eval.inception import Inception
+from gans.eval.metrics import load_stats, save_stats
+from gans.files import write_atomic
 from gans.data import load_images
 from gans.errors import UserError
 

@@ -5,18 +5,17 @@ A checkpoint is a dict of tensors and plain Python values, so it loads with
 """
 from __future__ import annotations
 
-import os
 import pickle
 import re
-import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any
 
 import torch
 from torch import nn
 
 from gans.errors import UserError
+from gans.files import write_atomic
 
 FORMAT = "gans-checkpoint"
 VERSION = 1
@@ -27,31 +26,6 @@ _NAME = re.compile(r"^ckpt_(\d+)\.pt$")
 
 def checkpoint_path(run_dir: str | Path, step: int) -> Path:
     return Path(run_dir) / CKPT_DIR / f"ckpt_{step:08d}.pt"
-
-
-def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
-    """Call ``write`` on a temporary file in the same folder, fsync, then rename over the target.
-
-    A crash at any point leaves either the old file or the complete new one, never a torn file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:  # make the rename itself durable
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
 
 
 def save_atomic(obj: Any, path: str | Path) -> Path:
@@ -65,6 +39,11 @@ def list_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:
         return []
     found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _NAME.match(p.name))]
     return sorted(found)
+
+
+def latest(run_dir: str | Path) -> Path | None:
+    found = list_checkpoints(run_dir)
+    return found[-1][1] if found else None
 
 
 def prune(run_dir: str | Path, keep: int, protect: tuple[Path, ...] = ()) -> None:

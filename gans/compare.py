@@ -19,14 +19,21 @@ import numpy as np
 
 from gans.config import TrainConfig, from_dict
 from gans.errors import UserError
+from gans.files import check_writable
+from gans.eval.records import Summary
+from gans.eval.report import read_json
+from gans.periodic_eval import EvalPoint
+from gans.runlog import EVALS, METRICS, read_jsonl
 
 HEADLINE = (("is", "is_mean", "is_std"), ("fid", "fid", "fid_std"), ("kid", "kid_mean", "kid_std"))
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+@dataclass
+class Final:
+    """A run's headline numbers and where they came from."""
+
+    summary: Summary
+    source: str
 
 
 @dataclass
@@ -34,8 +41,8 @@ class Run:
     path: Path
     cfg: TrainConfig
     metrics: list[dict[str, Any]]
-    evals: list[dict[str, Any]]
-    final: dict[str, Any] | None  # headline numbers and where they came from
+    evals: list[EvalPoint]
+    final: Final | None
     grid: Path | None
     params: dict[str, int] = field(default_factory=dict)
 
@@ -45,39 +52,39 @@ class Run:
         return float(np.median(rates)) if rates else None
 
 
-def _final_numbers(run_dir: Path, evals: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _final_numbers(run_dir: Path, evals: list[EvalPoint]) -> Final | None:
     path = run_dir / "eval.json"
     if path.exists():
         try:
-            report = json.loads(path.read_text())
-            latest = max(report["results"], key=lambda r: r["step"] or 0)
-        except (json.JSONDecodeError, KeyError, ValueError) as e:
+            report = read_json(path)
+            latest = max(report.results, key=lambda r: r.step or 0)
+        except (json.JSONDecodeError, KeyError, ValueError, TypeError) as e:
             raise UserError(f"{path} is not a gans eval report ({type(e).__name__}); re-run gans eval "
                             "or delete it") from None
-        p = report["protocol"]
-        return {**latest["summary"], "source": f"gans eval {p['name']} ({p['repeats']}x{p['num_samples']} "
-                                               f"vs {Path(str(p['reference'])).name}), step {latest['step']}"}
+        p = report.protocol
+        return Final(latest.summary, f"gans eval {p.name} ({p.repeats}x{p.num_samples} "
+                                     f"vs {Path(str(p.reference)).name}), step {latest.step}")
     if evals:
         last = evals[-1]
-        return {"is_mean": last.get("is_mean"), "is_std": last.get("is_std"), "fid": last["fid"], "fid_std": 0.0,
-                "kid_mean": last.get("kid_mean"), "kid_std": last.get("kid_std"),
-                "source": f"train-time ({last['num_samples']} samples), step {last['step']}"}
+        return Final(Summary(is_mean=last.is_mean, is_std=last.is_std, fid=last.fid, fid_std=0.0,
+                             kid_mean=last.kid_mean, kid_std=last.kid_std),
+                     f"train-time ({last.num_samples} samples), step {last.step}")
     return None
 
 
 def load_run(run_dir: Path) -> Run:
-    from gans.trainer import build_discriminator, build_generator
-    from models import count_parameters
+    from gans.models import count_parameters
+    from gans.nets import build_discriminator, build_generator
 
     config = run_dir / "config.toml"
     if not config.is_file():
         raise UserError(f"{run_dir} is not a run directory (no config.toml); pass directories written by "
                         "gans train, or their parent")
-    cfg = from_dict({k.replace("-", "_"): v for k, v in tomllib.loads(config.read_text()).items()})
-    evals = _jsonl(run_dir / "eval.jsonl")
+    cfg = from_dict(tomllib.loads(config.read_text()))
+    evals = [EvalPoint.from_json(r) for r in read_jsonl(run_dir / EVALS)]
     grids = sorted((run_dir / "samples").glob("step_*.png"))
     params = {"G": count_parameters(build_generator(cfg)), "D": count_parameters(build_discriminator(cfg))}
-    return Run(run_dir, cfg, _jsonl(run_dir / "metrics.jsonl"), evals, _final_numbers(run_dir, evals),
+    return Run(run_dir, cfg, read_jsonl(run_dir / METRICS), evals, _final_numbers(run_dir, evals),
                grids[-1] if grids else None, params)
 
 
@@ -116,14 +123,14 @@ def table_rows(runs: list[Run]) -> list[dict[str, Any]]:
                                "seeds": " ".join(str(r.cfg.seed) for r in group), "runs": len(group)}
         finals = [r.final for r in group if r.final]
         for name, mean_key, std_key in HEADLINE:
-            values = [f[mean_key] for f in finals if f.get(mean_key) is not None]
+            values = [getattr(f.summary, mean_key) for f in finals if getattr(f.summary, mean_key) is not None]
             if len(values) >= 2:
                 row[f"{name}_mean"], row[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
             elif len(values) == 1:
-                row[f"{name}_mean"], row[f"{name}_std"] = values[0], finals[0].get(std_key)
+                row[f"{name}_mean"], row[f"{name}_std"] = values[0], getattr(finals[0].summary, std_key)
             else:
                 row[f"{name}_mean"] = row[f"{name}_std"] = None
-        row["evaluated"] = "; ".join(sorted({f["source"] for f in finals})) or "not evaluated"
+        row["evaluated"] = "; ".join(sorted({f.source for f in finals})) or "not evaluated"
         rates = [r.steps_per_s for r in group if r.steps_per_s]
         row["steps_per_s"] = float(np.mean(rates)) if rates else None
         row["params_g"], row["params_d"] = group[0].params["G"], group[0].params["D"]
@@ -179,7 +186,7 @@ def plot_fid(runs: list[Run], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6, 4))
     drawn = False
     for norm, group in _by(runs, "norm").items():
-        series = [{e["step"]: e["fid"] for e in r.evals if e.get("fid") is not None} for r in group if r.evals]
+        series = [{e.step: e.fid for e in r.evals if e.fid is not None} for r in group if r.evals]
         drawn |= _band(ax, series, norm) if series else False
     if drawn:
         ax.set(xlabel="generator step", ylabel="FID (training-time)", title="FID vs step by discriminator norm")
@@ -261,6 +268,9 @@ def compare(paths: list[Path], out: Path) -> dict[str, Path]:
     import matplotlib
 
     matplotlib.use("Agg")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; pass a folder for the report")
+    check_writable(out)
     runs = find_runs(paths)
     out.mkdir(parents=True, exist_ok=True)
     rows = table_rows(runs)

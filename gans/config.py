@@ -1,28 +1,24 @@
-"""Training configuration: defaults < system preset < optimizer setting < config file < flags.
+"""Training configuration: defaults < preset < optimizer setting < config file < flags.
 
-A run directory's ``config.toml`` holds the fully resolved config, so
-``gans train --config RUN/config.toml`` reproduces the run.
+This module owns the naming of every option: a field ``n_critic`` is the flag ``--n-critic`` and
+the TOML key ``n-critic``; its help text and whether it may change on ``--resume`` are in the
+field's metadata, so the CLI builds its options from here. A run directory's ``config.toml``
+holds the resolved config (without ``out``), so ``gans train --config RUN/config.toml --out NEW``
+repeats the run.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from gans.errors import UserError
 
-# The MSN paper's comparison (Subramanian & Chong 2019) plus the WGAN-GP paper's own critic.
-SYSTEMS: dict[str, dict[str, Any]] = {
-    "wgan-gp": {"norm": "bn", "loss": "wgan", "gp": True},
-    "wgan-gp-ln": {"norm": "ln", "loss": "wgan", "gp": True},
-    "sngan": {"norm": "sn", "loss": "wgan", "gp": False},
-    "msngan": {"norm": "msn", "loss": "wgan", "gp": False},
-}
-
-# Optimizer settings A-F of the SNGAN paper (Miyato et al. 2018, Table 1).
+# Optimizer settings A-F of the SNGAN paper (Miyato et al. 2018, Table 1); the MSN paper uses them too.
 SETTINGS: dict[str, dict[str, Any]] = {
     "A": {"lr": 1e-4, "betas": (0.5, 0.9), "n_critic": 5},
     "B": {"lr": 1e-4, "betas": (0.5, 0.999), "n_critic": 1},
@@ -32,44 +28,84 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "F": {"lr": 1e-3, "betas": (0.9, 0.999), "n_critic": 5},
 }
 
+# A preset is a whole system: critic norm, loss, penalty and its optimizer. See the README's
+# "Presets" table for which paper each follows and the measurements behind the defaults.
+PRESETS: dict[str, dict[str, Any]] = {
+    "wgan-gp": {"norm": "bn", "loss": "wgan", "gp": True, **SETTINGS["C"]},
+    "sngan": {"norm": "sn", "loss": "hinge", "gp": False, **SETTINGS["C"]},
+    "msngan": {"norm": "msn:layers=seed", "loss": "hinge", "gp": False, **SETTINGS["C"]},
+    # The MSN paper's protocol as its text states it (Eq. 11): the WGAN objective for every critic,
+    # MSN at every layer, the SNGAN paper's setting A.
+    "wgan-gp-paper": {"norm": "bn", "loss": "wgan", "gp": True, **SETTINGS["A"]},
+    "sngan-paper": {"norm": "sn", "loss": "wgan", "gp": False, **SETTINGS["A"]},
+    "msngan-paper": {"norm": "msn", "loss": "wgan", "gp": False, **SETTINGS["A"]},
+    # The WGAN-GP paper's own critic: layer norm, which keeps the penalty per sample.
+    "wgan-gp-ln": {"norm": "ln", "loss": "wgan", "gp": True, **SETTINGS["C"]},
+}
+
 LR_DECAYS = ("none", "linear")
+D_PASSES = ("separate", "joint")
+
+
+def _opt(default: Any, help: str, resumable: bool = False, choices: Any = None) -> Any:
+    return field(default=default, metadata={"help": help, "resumable": resumable, "choices": choices})
+
+
+def _losses():
+    from gans.losses import LOSSES
+
+    return LOSSES
+
+
+def _norm_help() -> str:
+    from gans.models.norms import NORMS
+
+    return ("Discriminator normalization, NAME[:key=value,...]: " + ", ".join(NORMS)
+            + " (e.g. msn:layers=seed; see the README's norm table).")
 
 
 @dataclass
 class TrainConfig:
-    preset: str = "sngan"
-    setting: str = "A"
-    norm: str = "sn"
-    g_norm: str = "bn"
-    loss: str = "wgan"
-    gp: bool = False
-    gp_weight: float = 10.0
-    steps: int = 100_000
-    batch_size: int = 64
-    n_critic: int = 5
-    lr: float = 1e-4
-    betas: tuple[float, float] = (0.5, 0.9)
-    lr_decay: str = "none"
-    width: float = 1.0
-    z_dim: int = 128
-    image_size: int = 32
-    channels: int = 3
-    dataset: str = "shapes"
-    data_dir: str = "data"
-    out: str = ""
-    seed: int = 0
-    device: str = "auto"
-    deterministic: bool = False
-    checkpoint_every: int = 1000
-    sample_every: int = 500
-    log_every: int = 10
-    keep: int = 3
-    rollback: int = 0
-    eval_every: int = 0
-    eval_samples: int = 1000
-    eval_reference: str = ""
-    eval_reference_count: int = 0
-    inception_weights: str = ""
+    preset: str = _opt("sngan", "System: critic norm, loss, penalty and optimizer together.", choices=lambda: PRESETS)
+    setting: str = _opt("", "SNGAN-paper optimizer setting (lr, betas, n-critic) instead of the preset's.",
+                        choices=lambda: SETTINGS)
+    norm: str = _opt("sn", _norm_help)
+    g_norm: str = _opt("bn", "Generator normalization (same syntax as --norm).")
+    loss: str = _opt("hinge", "Adversarial objective.", choices=_losses)
+    gp: bool = _opt(False, "Add the WGAN-GP gradient penalty.")
+    gp_weight: float = _opt(10.0, "Penalty weight lambda.")
+    d_pass: str = _opt("separate", "How the critic sees a step's real and fake images: two batches, or one "
+                                   "joint batch (one set of BN/MSN batch statistics).", choices=lambda: D_PASSES)
+    steps: int = _opt(100_000, "Generator steps.", resumable=True)
+    batch_size: int = _opt(64, "Batch size.")
+    n_critic: int = _opt(1, "Critic steps per generator step.")
+    lr: float = _opt(2e-4, "Adam learning rate (both networks).")
+    betas: tuple[float, float] = _opt((0.5, 0.999), "Adam betas, e.g. --betas 0.5 0.9.")
+    lr_decay: str = _opt("none", "Learning-rate schedule.", choices=lambda: LR_DECAYS)
+    width: float = _opt(1.0, "Channel multiplier (1.0 = the paper's net).")
+    z_dim: int = _opt(128, "Latent size.")
+    image_size: int = _opt(32, "Image side, a multiple of 8.")
+    channels: int = _opt(3, "Image channels.")
+    dataset: str = _opt("shapes", "shapes (built-in, offline), cifar10, cifar10-test, FILE.npz or IMAGE_FOLDER; "
+                                  "[START:STOP] takes a slice, e.g. data.npz[:4000].")
+    data_dir: str = _opt("data", "Where cifar10 is (or is downloaded to).", resumable=True)
+    out: str = _opt("", "Run directory. [default: runs/PRESET-seedSEED]")
+    seed: int = _opt(0, "Seed for weights, noise and data order.")
+    device: str = _opt("auto", "auto, cpu, cuda or cuda:N.", resumable=True)
+    deterministic: bool = _opt(False, "torch.use_deterministic_algorithms (bitwise-repeatable, slower on GPU).")
+    checkpoint_every: int = _opt(1000, "Checkpoint period in steps.", resumable=True)
+    sample_every: int = _opt(500, "Sample-grid period in steps.", resumable=True)
+    log_every: int = _opt(10, "Metrics period in steps.", resumable=True)
+    keep: int = _opt(3, "Checkpoints kept.", resumable=True)
+    rollback: int = _opt(0, "On divergence, reload the last checkpoint at half the learning rate, up to N "
+                            "times (0: stop).", resumable=True)
+    eval_every: int = _opt(0, "Score FID (and IS, KID) every N steps into eval.jsonl and keep checkpoints/best.pt, "
+                              "the best by FID (0: never).", resumable=True)
+    eval_samples: int = _opt(1000, "Generated images per training-time evaluation (fixed latents).")
+    eval_reference: str = _opt("", "Reference for training-time FID (as in gans eval). [default: the training data]")
+    eval_reference_count: int = _opt(0, "First N reference images (0: all).")
+    inception_weights: str = _opt("", "Inception weight file for --eval-every (see gans eval --help). "
+                                      "[default: $GANS_INCEPTION_WEIGHTS, else found or downloaded]", resumable=True)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -81,21 +117,42 @@ class TrainConfig:
         return f"{self.preset}-seed{self.seed}"
 
 
-_FIELDS = {f.name: f for f in fields(TrainConfig)}
+FIELDS = {f.name: f for f in fields(TrainConfig)}
+RESUMABLE = frozenset(n for n, f in FIELDS.items() if f.metadata["resumable"])
 _POSITIVE_INT = ("steps", "batch_size", "n_critic", "z_dim", "image_size", "channels",
                  "checkpoint_every", "sample_every", "log_every", "keep")
 _POSITIVE_FLOAT = ("lr", "width")
 
 
-def _key(name: str) -> str:
-    return name.replace("-", "_")
+def flag(name: str) -> str:
+    """The flag of a field: n_critic -> --n-critic."""
+    return "--" + name.replace("_", "-")
+
+
+def field_name(key: str) -> str:
+    """A flag, TOML key or field name -> the field name: --n-critic, n-critic -> n_critic."""
+    return key.lstrip("-").replace("-", "_")
+
+
+def help_text(name: str) -> str:
+    """A field's help with its default, for the CLI."""
+    f = FIELDS[name]
+    text = f.metadata["help"]() if callable(f.metadata["help"]) else f.metadata["help"]
+    if "[default:" in text or f.type == "bool":
+        return text
+    default = " ".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
+    return f"{text} [default: {default if default != '' else 'none'}]"
+
+
+def choices(name: str) -> list[str] | None:
+    c = FIELDS[name].metadata["choices"]
+    return list(c()) if c else None
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
     """Check a value's type against the field; TOML gives ints where floats are meant, allow that."""
-    kind = _FIELDS[name].type
-    flag = "--" + name.replace("_", "-")
-    bad = UserError(f"{source}: {flag} must be {kind}, got {value!r}")
+    kind = FIELDS[name].type
+    bad = UserError(f"{source}: {flag(name)} must be {kind}, got {value!r}")
     if kind == "bool":
         if not isinstance(value, bool):
             raise bad
@@ -115,7 +172,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     # betas
     if (not isinstance(value, (list, tuple)) or len(value) != 2
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in value)):
-        raise UserError(f"{source}: {flag} must be two numbers like [0.5, 0.9], got {value!r}")
+        raise UserError(f"{source}: {flag(name)} must be two numbers like [0.5, 0.9], got {value!r}")
     return (float(value[0]), float(value[1]))
 
 
@@ -130,58 +187,76 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise UserError(f"config file {p} is not valid TOML ({e}); fix the file") from None
     out = {}
     for k, v in raw.items():
-        name = _key(k)
-        if name not in _FIELDS:
+        name = field_name(k)
+        if name not in FIELDS:
             raise UserError(f"config file {p}: unknown key {k!r}; valid keys: "
-                            + ", ".join(n.replace('_', '-') for n in _FIELDS))
+                            + ", ".join(n.replace('_', '-') for n in FIELDS))
         out[name] = _coerce(name, v, f"config file {p}")
     return out
 
 
 def resolve(flags: dict[str, Any], config_file: str | Path | None = None) -> TrainConfig:
     """Merge defaults, presets, a config file and flags (None values mean "not given")."""
-    given = {_key(k): v for k, v in flags.items() if v is not None}
+    given = {field_name(k): v for k, v in flags.items() if v is not None}
     from_file = read_config_file(config_file) if config_file else {}
     chosen = {**from_file, **given}
     preset = chosen.get("preset", TrainConfig.preset)
     setting = chosen.get("setting", TrainConfig.setting)
-    if preset not in SYSTEMS:
-        raise UserError(f"unknown preset {preset!r}; choose one of {', '.join(SYSTEMS)}")
-    if setting not in SETTINGS:
+    if preset not in PRESETS:
+        raise UserError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if setting and setting not in SETTINGS:
         raise UserError(f"unknown setting {setting!r}; choose one of {', '.join(SETTINGS)}")
-    values = {**SYSTEMS[preset], **SETTINGS[setting], **chosen}
-    for k, v in values.items():
-        values[k] = _coerce(k, v, "flag --" + k.replace("_", "-")) if k in _FIELDS else v
-    cfg = TrainConfig(**values)
+    values = {**PRESETS[preset], **SETTINGS.get(setting, {}), **chosen}
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise UserError(f"unknown option {flag(unknown[0])}; see gans train --help")
+    cfg = TrainConfig(**{k: _coerce(k, v, "flag " + flag(k)) for k, v in values.items()})
     validate(cfg)
     if not cfg.out:
         cfg.out = str(Path("runs") / cfg.run_name)
     return cfg
 
 
-def validate(cfg: TrainConfig) -> None:
-    from losses import LOSSES
-    from models.norms import NORMS
+def resume_config(saved: dict[str, Any], changes: dict[str, Any], run_dir: str | Path) -> TrainConfig:
+    """A checkpoint's config with the changes a resume may make; any other change is refused,
+    since it would silently fork the run."""
+    changes = {field_name(k): v for k, v in changes.items() if v is not None}
+    frozen = sorted(k for k in changes if k not in RESUMABLE and k in FIELDS and changes[k] != saved.get(k))
+    if frozen:
+        raise UserError(f"--resume cannot change {', '.join(flag(k) for k in frozen)} "
+                        f"(only {', '.join(flag(k) for k in sorted(RESUMABLE))}); start a new run to change them")
+    known = {k: v for k, v in saved.items() if k in FIELDS}
+    return resolve({**known, **changes, "out": str(run_dir)})
 
-    for name, table in (("norm", NORMS), ("g_norm", NORMS), ("loss", LOSSES)):
-        value = getattr(cfg, name)
-        if value not in table:
-            flag = "--" + name.replace("_", "-")
-            raise UserError(f"unknown {flag} {value!r}; choose one of {', '.join(table)}")
+
+def validate(cfg: TrainConfig) -> None:
+    from gans.models.norms import get_norm
+
+    for name in ("norm", "g_norm"):
+        try:
+            get_norm(getattr(cfg, name))
+        except ValueError as e:
+            raise UserError(f"{flag(name)}: {e}") from None
+    for name in ("loss", "lr_decay", "d_pass"):
+        allowed = choices(name)
+        if getattr(cfg, name) not in allowed:
+            raise UserError(f"unknown {flag(name)} {getattr(cfg, name)!r}; choose one of {', '.join(allowed)}")
     for name in _POSITIVE_INT + _POSITIVE_FLOAT:
         if not getattr(cfg, name) > 0:
-            raise UserError(f"--{name.replace('_', '-')} must be > 0, got {getattr(cfg, name)}")
+            raise UserError(f"{flag(name)} must be > 0, got {getattr(cfg, name)}")
+    for name in ("lr", "gp_weight", "width", *("betas",)):
+        values = getattr(cfg, name) if name == "betas" else (getattr(cfg, name),)
+        if not all(math.isfinite(v) for v in values):
+            raise UserError(f"{flag(name)} must be a finite number, got {getattr(cfg, name)}")
     for name in ("rollback", "eval_every", "eval_reference_count"):
         if getattr(cfg, name) < 0:
-            raise UserError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(cfg, name)}")
+            raise UserError(f"{flag(name)} must be >= 0, got {getattr(cfg, name)}")
     if cfg.eval_samples < 10:
         raise UserError(f"--eval-samples must be >= 10 (the Inception Score's 10 splits), got {cfg.eval_samples}")
     if cfg.gp_weight < 0:
         raise UserError(f"--gp-weight must be >= 0, got {cfg.gp_weight}")
     if not all(0 <= b < 1 for b in cfg.betas):
         raise UserError(f"--betas must both lie in [0, 1), got {list(cfg.betas)}")
-    if cfg.lr_decay not in LR_DECAYS:
-        raise UserError(f"unknown --lr-decay {cfg.lr_decay!r}; choose one of {', '.join(LR_DECAYS)}")
     if cfg.image_size % 8:
         raise UserError(f"--image-size must be a multiple of 8, got {cfg.image_size}")
     if cfg.device not in ("auto", "cpu") and not cfg.device.startswith("cuda"):
@@ -189,16 +264,19 @@ def validate(cfg: TrainConfig) -> None:
 
 
 def to_toml(cfg: TrainConfig) -> str:
-    """The resolved config as TOML, keys spelled like the flags."""
-    lines = ["# Resolved config of this run; `gans train --config THIS_FILE` reproduces it."]
+    """The resolved config as TOML, keys spelled like the flags; ``out`` is left out, since a copy of
+    the file should not point back at this run's directory."""
+    lines = ["# Resolved config of this run; `gans train --config THIS_FILE --out NEW_DIR` repeats it."]
     for k, v in cfg.to_dict().items():
-        lines.append(f"{k.replace('_', '-')} = {json.dumps(v)}")  # JSON scalars/arrays are valid TOML
+        if k != "out":
+            lines.append(f"{k.replace('_', '-')} = {json.dumps(v)}")  # JSON scalars/arrays are valid TOML
     return "\n".join(lines) + "\n"
 
 
 def from_dict(d: dict[str, Any]) -> TrainConfig:
-    """Rebuild a config saved in a checkpoint, ignoring keys a newer version may have added."""
-    known = {k: v for k, v in d.items() if k in _FIELDS}
+    """Rebuild a saved config (a checkpoint's, or config.toml's keys), ignoring keys a newer version
+    may have added."""
+    known = {field_name(k): v for k, v in d.items() if field_name(k) in FIELDS}
     if "betas" in known:
         known["betas"] = tuple(known["betas"])
     return TrainConfig(**known)

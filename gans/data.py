@@ -1,10 +1,12 @@
-"""Image sources (built-in shapes, CIFAR-10, .npz, image folders) and a resumable batch stream.
+"""Image sources (built-in shapes, CIFAR-10, .npz, image folders, slices of any) and a resumable
+batch stream.
 
 Every source becomes one uint8 tensor (N, C, H, W) held in memory (CIFAR-10 is 150 MB), so the
 stream can live on the GPU and its order is a pure function of one generator's state.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +21,19 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".ti
 CIFAR_SPLITS = {"cifar10": True, "cifar10-train": True, "cifar10-test": False}
 
 
+_SLICE = re.compile(r"(?P<source>.+)\[(?P<start>-?\d*):(?P<stop>-?\d*)\]")
+
+
 def load_images(dataset: str, data_dir: str | Path = "data") -> torch.Tensor:
-    """Resolve a dataset name or path to a uint8 (N, C, H, W) tensor."""
+    """Resolve a dataset name or path to a uint8 (N, C, H, W) tensor. A ``[START:STOP]`` suffix takes
+    a slice, so one file gives a training set and a held-out set (``data.npz[:4000]``, ``data.npz[4000:]``)."""
+    m = _SLICE.fullmatch(dataset)
+    if m:
+        images = load_images(m["source"], data_dir)
+        part = images[slice(int(m["start"]) if m["start"] else None, int(m["stop"]) if m["stop"] else None)]
+        if len(part) == 0:
+            raise UserError(f"{dataset} selects no images ({m['source']} has {len(images)}); fix the slice")
+        return part
     if dataset == BUILTIN:
         return make_shapes(SHAPES_COUNT, seed=0)
     if dataset in CIFAR_SPLITS:
@@ -73,19 +86,21 @@ def load_cifar10(data_dir: str | Path, train: bool = True) -> torch.Tensor:
 def load_npz(path: Path) -> torch.Tensor:
     try:
         with np.load(path) as f:
-            key = "x" if "x" in f.files else (f.files[0] if f.files else None)
-            if key is None:
-                raise UserError(f"{path} holds no arrays; save images under the key 'x'")
-            x = f[key]
+            if "x" not in f.files:
+                held = ", ".join(f.files) or "no arrays"
+                raise UserError(f"{path} has no array 'x' (it holds {held}); save the images under the key 'x'")
+            x = f["x"]
     except (OSError, ValueError) as e:
         raise UserError(f"{path} is not a readable .npz file ({e}); re-save it with numpy.savez") from None
     return to_nchw_uint8(x, str(path))
 
 
 def to_nchw_uint8(x: np.ndarray, name: str) -> torch.Tensor:
-    if x.dtype != np.uint8 or x.ndim != 4:
-        raise UserError(f"{name}: expected uint8 images of shape (N, C, H, W) or (N, H, W, C), "
-                        f"got {x.dtype} {x.shape}; convert to uint8 0-255 first")
+    if x.dtype != np.uint8:
+        raise UserError(f"{name}: expected uint8 images, got {x.dtype} {x.shape}; convert to uint8 0-255 first")
+    if x.ndim != 4:
+        raise UserError(f"{name}: expected 4-D images (N, C, H, W) or (N, H, W, C), got shape {x.shape}; "
+                        "add the channel axis (e.g. x[:, None] for grayscale)")
     if x.shape[1] in (1, 3) and x.shape[3] not in (1, 3):
         pass
     elif x.shape[3] in (1, 3):

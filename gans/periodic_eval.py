@@ -2,32 +2,57 @@
 curve moves only with the generator. Uses the same engine as `gans eval`."""
 from __future__ import annotations
 
+import dataclasses
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from gans.config import TrainConfig
+from gans.eval.protocol import Protocol
+from gans.eval.scoring import prepare, score_draws
+from gans.sampling import generate, sampling_mode
+
+
+@dataclass
+class EvalPoint:
+    """One row of RUN/eval.jsonl."""
+
+    step: int
+    num_samples: int
+    reference: str
+    fid: float | None = None
+    is_mean: float | None = None
+    is_std: float | None = None
+    kid_mean: float | None = None
+    kid_std: float | None = None
+    seconds: float | None = None
+    best_fid: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "EvalPoint":
+        return cls(**{f.name: d.get(f.name) for f in dataclasses.fields(cls) if f.name in d})
 
 
 class PeriodicEval:
-    def __init__(self, cfg: TrainConfig, images: torch.Tensor) -> None:
-        from eval.evaluate import Protocol
-        from eval.jobs import prepare
-
+    def __init__(self, cfg: TrainConfig, images: torch.Tensor, device: torch.device) -> None:
         reference = cfg.eval_reference or cfg.dataset
         self.protocol = Protocol(name="train-time", num_samples=cfg.eval_samples, repeats=1, reference=reference,
                                  reference_count=cfg.eval_reference_count or None, seed=cfg.seed + 2,
                                  kid_subset_size=min(1000, cfg.eval_samples))
         own = None if cfg.eval_reference else images  # the training data is already in memory
-        self.inception, self.reference = prepare(self.protocol, cfg.inception_weights or None, cfg.device,
+        self.inception, self.reference = prepare(self.protocol, cfg.inception_weights or None, device,
                                                  cfg.data_dir, None, 100, progress=False, images=own)
 
-    def __call__(self, G: torch.nn.Module, step: int) -> dict[str, Any]:
-        from eval.evaluate import evaluate_generator
-
+    def __call__(self, G: torch.nn.Module, step: int) -> EvalPoint:
         t0 = time.perf_counter()
-        (draw,) = evaluate_generator(G, self.inception, self.reference, self.protocol, batch_size=100)
-        return {"step": step, **{k: draw[k] for k in ("fid", "is_mean", "is_std", "kid_mean", "kid_std")},
-                "num_samples": self.protocol.num_samples, "reference": self.protocol.reference,
-                "seconds": time.perf_counter() - t0}
+        with sampling_mode(G):
+            (draw,) = score_draws(lambda seed: generate(G, self.protocol.num_samples, seed, 100),
+                                  self.inception, self.reference, self.protocol)
+        scores = {k: getattr(draw, k) for k in ("fid", "is_mean", "is_std", "kid_mean", "kid_std")}
+        return EvalPoint(step, draw.num_samples, self.protocol.reference, **scores,
+                         seconds=time.perf_counter() - t0)

@@ -1,6 +1,7 @@
 """Drawing images from a trained generator, on the fly and in fixed-size chunks."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Iterator
 
@@ -11,8 +12,9 @@ from torchvision.utils import save_image
 from gans import checkpoint as ckpt_io
 from gans.config import TrainConfig, from_dict
 from gans.errors import UserError
-from gans.trainer import build_generator, pick_device, to_uint8
-from models import Generator
+from gans.files import check_new_file, check_writable
+from gans.models import Generator
+from gans.nets import build_generator, pick_device, to_uint8
 
 
 def load_generator(path: str | Path, device: str = "auto") -> tuple[Generator, TrainConfig, dict]:
@@ -24,6 +26,17 @@ def load_generator(path: str | Path, device: str = "auto") -> tuple[Generator, T
     ckpt_io.load_weights(G, state["G"], "generator", path)
     G.to(pick_device(device)).eval()
     return G, cfg, state
+
+
+@contextlib.contextmanager
+def sampling_mode(G: torch.nn.Module) -> Iterator[torch.nn.Module]:
+    """Eval mode while sampling (running statistics, no power-iteration updates), then as before."""
+    was_training = G.training
+    G.eval()
+    try:
+        yield G
+    finally:
+        G.train(was_training)
 
 
 def generate(G: Generator, num: int, seed: int = 0, batch_size: int = 500) -> Iterator[torch.Tensor]:
@@ -42,14 +55,27 @@ def decode(G: Generator, z: torch.Tensor, batch_size: int = 500) -> Iterator[tor
             yield to_uint8(G(chunk.to(device)))
 
 
+def check_images_target(out: Path, overwrite: bool = False) -> None:
+    """Where :func:`write_images` will write: a new ``.npz`` or an empty (or new) folder. Checked
+    before any image is generated."""
+    if out.suffix == ".npz":
+        check_new_file(out, "--out", overwrite)
+    elif out.suffix:
+        raise UserError(f"--out {out} must end in .npz or be a folder; pass e.g. samples/run.npz")
+    elif out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file, not a folder; pass a folder or a .npz path")
+    elif out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise UserError(f"--out {out} is a folder that is not empty; pass a new folder, or --overwrite")
+    else:
+        check_writable(out)
+
+
 def write_images(images: torch.Tensor, out: Path) -> Path:
     """`.npz` (key `x`, uint8 NCHW) or a folder of PNGs."""
     if out.suffix == ".npz":
         out.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(out, x=images.numpy())
         return out
-    if out.suffix:
-        raise UserError(f"--out {out} must end in .npz or be a folder; pass e.g. samples/run.npz")
     out.mkdir(parents=True, exist_ok=True)
     for i, img in enumerate(images):
         save_image(img.float() / 255, out / f"{i:06d}.png")

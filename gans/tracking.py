@@ -10,9 +10,13 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gans.errors import UserError
+
+if TYPE_CHECKING:
+    from gans.eval.records import Report
+    from gans.periodic_eval import EvalPoint
 
 WANDB_MODES = ("offline", "online", "disabled")
 ID_FILE = "wandb_id.txt"  # a resumed run continues the same wandb run
@@ -23,7 +27,7 @@ class Tracker:
 
     def log_train(self, row: dict[str, float]) -> None: ...
 
-    def log_eval(self, row: dict[str, Any]) -> None: ...
+    def log_eval(self, point: "EvalPoint") -> None: ...
 
     def log_grid(self, path: Path, step: int) -> None: ...
 
@@ -85,26 +89,26 @@ def start_wandb(settings: WandbSettings, run_dir: Path, name: str, group: str, c
                         "use --wandb-mode offline, or run `wandb login` for online mode") from None
 
 
-def log_eval_report(report: dict[str, Any], settings: WandbSettings, where: Path) -> list:
+def log_eval_report(report: "Report", settings: WandbSettings, where: Path) -> list:
     """Each evaluated run gets its repeated-draw table (a wandb Table) and summary numbers, in the
     wandb run of its training when it had one, else a new run in the preset's group. Image sets
     (no training run) get an eval run of their own under ``where``."""
     import wandb
 
-    from eval.jobs import CSV_FIELDS, csv_rows
+    from gans.eval.report import CSV_FIELDS, csv_rows
 
     runs = []
-    for r in report["results"]:
-        run_dir = Path(r["run_dir"]) if r["run_dir"] else where
-        name = run_dir.name if r["run_dir"] else f"images-{Path(r['source']).stem}"
-        run = start_wandb(settings, run_dir, name, r["preset"] or "real-data",
-                          {"eval_protocol": report["protocol"]}, "eval", keep_id=bool(r["run_dir"]))
-        rows = csv_rows({**report, "results": [r]})  # one source: its draws and their summary
+    for r in report.results:
+        run_dir = Path(r.run_dir) if r.run_dir else where
+        name = run_dir.name if r.run_dir else f"images-{Path(r.source).stem}"
+        run = start_wandb(settings, run_dir, name, r.preset or "real-data",
+                          {"eval_protocol": report.to_json()["protocol"]}, "eval", keep_id=bool(r.run_dir))
+        rows = csv_rows(report.only([r]))  # one source: its draws and their summary
         table = wandb.Table(columns=list(CSV_FIELDS), data=[[row[c] for c in CSV_FIELDS] for row in rows])
         run.log({"eval/table": table})
-        for k, v in r["summary"].items():
+        for k, v in r.summary.to_json().items():
             run.summary[f"eval/{k}"] = v
-        run.summary["eval/step"] = r["step"]
+        run.summary["eval/step"] = r.step
         run.finish()
         runs.append(run)
     return runs
@@ -120,9 +124,9 @@ class WandbTracker(Tracker):
     def log_train(self, row: dict[str, float]) -> None:
         self.run.log({"step": row["step"], **{f"train/{k}": v for k, v in row.items() if k != "step"}})
 
-    def log_eval(self, row: dict[str, Any]) -> None:
-        self.run.log({"step": row["step"], **{f"eval/{k}": v for k, v in row.items()
-                                              if k != "step" and isinstance(v, (int, float))}})
+    def log_eval(self, point: "EvalPoint") -> None:
+        self.run.log({"step": point.step, **{f"eval/{k}": v for k, v in point.to_json().items()
+                                             if k != "step" and isinstance(v, (int, float))}})
 
     def log_grid(self, path: Path, step: int) -> None:
         import wandb

@@ -1,11 +1,6 @@
 """The WGAN trainer: n_critic critic steps per generator step, any norm, any loss, optional penalty."""
 from __future__ import annotations
 
-import contextlib
-import json
-import signal
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,33 +11,16 @@ from gans import checkpoint as ckpt_io
 from gans.config import TrainConfig, to_toml
 from gans.data import Batches, check_shape, load_images
 from gans.errors import Diverged, Interrupted, UserError
+from gans.losses import get_loss, gradient_penalty
+from gans.models import count_parameters
+from gans.nets import build_discriminator, build_generator, pick_device
+from gans.periodic_eval import EvalPoint, PeriodicEval
 from gans.rng import rng_state, seed_everything, set_rng_state
+from gans.runlog import RunLog
+from gans.signals import StopSignals
 from gans.tracking import Tracker
-from losses import get_loss, gradient_penalty
-from models import Discriminator, Generator, count_parameters
 
 GRID = 64  # fixed-noise samples per grid
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError(f"--device {name} asked for but no CUDA GPU is visible; use --device cpu")
-    return torch.device(name)
-
-
-def build_generator(cfg: TrainConfig) -> Generator:
-    return Generator(cfg.z_dim, cfg.width, cfg.image_size, cfg.channels, cfg.g_norm)
-
-
-def build_discriminator(cfg: TrainConfig) -> Discriminator:
-    return Discriminator(cfg.width, cfg.image_size, cfg.channels, cfg.norm)
-
-
-def to_uint8(x: torch.Tensor) -> torch.Tensor:
-    """Generator output in [-1, 1] -> uint8 images, rounding like torchvision's save_image."""
-    return x.add(1).mul(127.5).add_(0.5).clamp_(0, 255).to(torch.uint8)
 
 
 class Trainer:
@@ -67,12 +45,9 @@ class Trainer:
         self.diverged = torch.zeros((), dtype=torch.bool, device=self.device)
         self.lr_scale, self.rollbacks = 1.0, 0  # lowered by divergence rollbacks
         self.best_fid: float | None = None
-        self.last_eval: dict[str, Any] | None = None
-        self.evaluator = None
-        if cfg.eval_every:
-            from gans.periodic_eval import PeriodicEval
-
-            self.evaluator = PeriodicEval(cfg, images)
+        self.last_eval: EvalPoint | None = None
+        self.last_path: Path | None = None  # the newest checkpoint on disk
+        self.evaluator = PeriodicEval(cfg, images, self.device) if cfg.eval_every else None
 
     def lr_at(self, step: int) -> float:
         lr = self.cfg.lr * self.lr_scale
@@ -81,14 +56,24 @@ class Trainer:
     def noise(self) -> torch.Tensor:
         return torch.randn(self.cfg.batch_size, self.cfg.z_dim, device=self.device)
 
+    # ---- one step ----------------------------------------------------------------------------
+    def scores(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """D(real), D(fake): two passes, or one pass over both (``--d-pass joint``), which gives
+        batch-statistic norms (BN, MSN) one mean over real and fake instead of one per batch."""
+        if self.cfg.d_pass == "joint":
+            d_real, d_fake = self.D(torch.cat([real, fake])).split([len(real), len(fake)])
+            return d_real, d_fake
+        return self.D(real), self.D(fake)
+
     def critic_step(self) -> dict[str, torch.Tensor]:
-        cfg, G, D = self.cfg, self.G, self.D
+        cfg = self.cfg
         real = self.batches.next()
         with torch.no_grad():
-            fake = G(self.noise())
-        d_real, d_fake = D(real), D(fake)
+            fake = self.G(self.noise())
+        d_real, d_fake = self.scores(real, fake)
+        self.last_real = real
         loss_d = self.objective.d(d_real, d_fake)
-        penalty = gradient_penalty(D, real, fake, cfg.gp_weight) if cfg.gp else loss_d.new_zeros(())
+        penalty = gradient_penalty(self.D, real, fake, cfg.gp_weight) if cfg.gp else loss_d.new_zeros(())
         self.opt_d.zero_grad(set_to_none=True)
         (loss_d + penalty).backward()
         self.opt_d.step()
@@ -96,7 +81,10 @@ class Trainer:
 
     def generator_step(self) -> torch.Tensor:
         self.D.requires_grad_(False)  # the generator step needs no critic weight gradients
-        loss_g = self.objective.g(self.D(self.G(self.noise())))
+        fake = self.G(self.noise())
+        # a joint critic scores fakes beside real images here too, so G sees the statistics D trained on
+        d_fake = self.scores(self.last_real, fake)[1] if self.cfg.d_pass == "joint" else self.D(fake)
+        loss_g = self.objective.g(d_fake)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -115,6 +103,95 @@ class Trainer:
         stats = {k: v.detach() for k, v in stats.items()}
         self.diverged |= ~torch.isfinite(torch.stack(list(stats.values()))).all()
         return stats
+
+    # ---- the loop ----------------------------------------------------------------------------
+    def fit(self, progress: bool = True, tracker: Tracker | None = None) -> Path:
+        """Train to cfg.steps, writing grids, checkpoints and metrics into the run directory.
+
+        ``tracker`` gets every metrics row, evaluation and grid (see :mod:`gans.tracking`).
+        SIGTERM/SIGINT finish the current step, save a checkpoint and raise :class:`Interrupted`.
+        A non-finite loss or weight raises :class:`Diverged` (or, with ``rollback``, reloads the
+        last good checkpoint at half the learning rate, up to ``rollback`` times).
+        """
+        from tqdm.auto import tqdm
+
+        tracker = tracker or Tracker()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "config.toml").write_text(to_toml(self.cfg))
+        self.last_path = self.last_path or ckpt_io.latest(self.run_dir)
+        bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.cfg.run_name, unit="it",
+                   dynamic_ncols=True, disable=not progress)
+        with StopSignals(say=bar.write) as stop, RunLog(self.run_dir, self.step) as log:
+            while self.step < self.cfg.steps:
+                stats = self.train_step()
+                bar.update(1)
+                try:
+                    self.after_step(stats, log, tracker, bar, stopping=bool(stop.signum))
+                except Diverged as error:
+                    self.roll_back(error, log, bar)
+                    continue
+                if stop.signum:
+                    raise Interrupted(stop.signum, self.step, self.last_path)
+        bar.close()
+        return self.last_path
+
+    def after_step(self, stats: dict[str, torch.Tensor], log: RunLog, tracker: Tracker, bar, stopping: bool) -> None:
+        """Whatever is due at this step: metrics, a grid, an evaluation, a checkpoint."""
+        cfg = self.cfg
+
+        def due(every: int) -> bool:
+            return every > 0 and (self.step % every == 0 or self.step == cfg.steps)
+
+        if due(cfg.log_every):
+            self.check_finite()
+            row = log.train(self.step, {**{k: v.item() for k, v in stats.items()}, "lr": self.lr_at(self.step - 1)})
+            bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}", refresh=False)
+            tracker.log_train(row)
+        if due(cfg.sample_every):
+            tracker.log_grid(self.save_grid(), self.step)
+        if self.evaluator and due(cfg.eval_every):
+            self.check_finite(weights=True)
+            point = self.evaluate()
+            log.eval(point.to_json())
+            bar.write(f"step {self.step}: FID {point.fid:.2f} (best {self.best_fid:.2f})")
+            tracker.log_eval(point)
+        if due(cfg.checkpoint_every) or stopping:
+            self.check_finite(weights=True)
+            self.last_path = self.save_checkpoint()
+
+    def evaluate(self) -> EvalPoint:
+        """Score the generator now; keep checkpoints/best.pt when its FID is the best so far."""
+        point = self.evaluator(self.G, self.step)
+        if self.best_fid is None or point.fid < self.best_fid:
+            self.best_fid = point.fid
+            ckpt_io.save_atomic(self.state_dict(), self.run_dir / ckpt_io.CKPT_DIR / ckpt_io.BEST)
+        point.best_fid = self.best_fid
+        self.last_eval = point
+        return point
+
+    # ---- divergence --------------------------------------------------------------------------
+    def check_finite(self, weights: bool = False) -> None:
+        bad = bool(self.diverged)
+        if weights and not bad:
+            bad = not all(torch.isfinite(p).all() for p in (*self.G.parameters(), *self.D.parameters()))
+        if bad:
+            where = f"last good checkpoint: {self.last_path}" if self.last_path else "no checkpoint was written yet"
+            raise Diverged(f"training diverged (non-finite loss or weight) by step {self.step}; {where}; "
+                           "lower --lr, or pass --rollback N to reload it at half the learning rate")
+
+    def roll_back(self, error: Diverged, log: RunLog, bar) -> None:
+        """Reload the last good checkpoint at half the learning rate, or raise ``error`` when out of rollbacks."""
+        if self.rollbacks >= self.cfg.rollback or self.last_path is None:
+            raise error
+        lr_scale = self.lr_scale * 0.5
+        self.load_state_dict(ckpt_io.load_checkpoint(self.last_path), self.last_path)
+        self.lr_scale, self.rollbacks = lr_scale, self.rollbacks + 1
+        self.diverged.zero_()
+        log.trim(self.step)
+        bar.reset(total=self.cfg.steps)
+        bar.update(self.step)
+        bar.write(f"diverged: rolled back to {self.last_path.name} (step {self.step}), "
+                  f"learning rate x{self.lr_scale:g}")
 
     # ---- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -156,136 +233,10 @@ class Trainer:
         self.G.train()
         return path
 
-    # ---- loop --------------------------------------------------------------------------------
-    def evaluate(self) -> dict[str, Any]:
-        """Score the generator now; keep checkpoints/best.pt when its FID is the best so far."""
-        row = self.evaluator(self.G, self.step)
-        if self.best_fid is None or row["fid"] < self.best_fid:
-            self.best_fid = row["fid"]
-            ckpt_io.save_atomic(self.state_dict(), self.run_dir / ckpt_io.CKPT_DIR / ckpt_io.BEST)
-        row["best_fid"] = self.best_fid
-        self.last_eval = row
-        return row
-
     def summary(self) -> dict[str, Any]:
         """The end-of-run numbers a dashboard shows beside the curves."""
         out: dict[str, Any] = {"final_step": self.step, "params_g": self.params["G"], "params_d": self.params["D"]}
         if self.last_eval:
-            out.update(best_fid=self.best_fid, final_fid=self.last_eval["fid"], final_is=self.last_eval["is_mean"],
-                       final_kid=self.last_eval["kid_mean"])
+            out.update(best_fid=self.best_fid, final_fid=self.last_eval.fid, final_is=self.last_eval.is_mean,
+                       final_kid=self.last_eval.kid_mean)
         return out
-
-    def fit(self, progress: bool = True, tracker: Tracker | None = None) -> Path:
-        """Train to cfg.steps, writing grids, checkpoints and metrics.jsonl into the run directory.
-
-        ``tracker`` gets every metrics row, evaluation and grid (see :mod:`gans.tracking`).
-        SIGTERM/SIGINT finish the current step, save a checkpoint and raise :class:`Interrupted`.
-        A non-finite loss or weight raises :class:`Diverged` (or, with ``rollback``, reloads the
-        last good checkpoint at half the learning rate, up to ``rollback`` times).
-        """
-        from tqdm.auto import tqdm
-
-        cfg = self.cfg
-        tracker = tracker or Tracker()
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "config.toml").write_text(to_toml(cfg))
-        self._trim_metrics()
-        existing = ckpt_io.list_checkpoints(self.run_dir)
-        last_path = existing[-1][1] if existing else None
-        bar = tqdm(total=cfg.steps, initial=self.step, desc=cfg.run_name, unit="it",
-                   dynamic_ncols=True, disable=not progress)
-        t_last, s_last = time.perf_counter(), self.step
-        eval_log = (self.run_dir / "eval.jsonl").open("a") if self.evaluator else contextlib.nullcontext()
-        with StopSignals() as stop, (self.run_dir / "metrics.jsonl").open("a") as log_file, eval_log as eval_file:
-            try:
-                while self.step < cfg.steps:
-                    stats = self.train_step()
-                    bar.update(1)
-                    end = self.step == cfg.steps
-                    try:
-                        if self.step % cfg.log_every == 0 or end:
-                            self.check_finite(last_path)
-                            now = time.perf_counter()
-                            row = {"step": self.step, **{k: v.item() for k, v in stats.items()},
-                                   "lr": self.lr_at(self.step - 1),
-                                   "steps_per_s": (self.step - s_last) / (now - t_last)}
-                            t_last, s_last = now, self.step
-                            log_file.write(json.dumps(row) + "\n")
-                            log_file.flush()
-                            bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}", refresh=False)
-                            tracker.log_train(row)
-                        if self.step % cfg.sample_every == 0 or end:
-                            tracker.log_grid(self.save_grid(), self.step)
-                        if self.evaluator and (self.step % cfg.eval_every == 0 or end):
-                            self.check_finite(last_path, weights=True)
-                            row = self.evaluate()
-                            eval_file.write(json.dumps(row) + "\n")
-                            eval_file.flush()
-                            bar.write(f"step {self.step}: FID {row['fid']:.2f} (best {self.best_fid:.2f})")
-                            tracker.log_eval(row)
-                        if self.step % cfg.checkpoint_every == 0 or end or stop.signum:
-                            self.check_finite(last_path, weights=True)
-                            last_path = self.save_checkpoint()
-                    except Diverged:
-                        if self.rollbacks >= cfg.rollback or last_path is None:
-                            raise
-                        self._roll_back(last_path, bar)
-                        t_last, s_last = time.perf_counter(), self.step
-                        continue
-                    if stop.signum:
-                        raise Interrupted(stop.signum, self.step, last_path)
-            finally:
-                bar.close()
-        return last_path
-
-    def check_finite(self, last_good: Path | None, weights: bool = False) -> None:
-        bad = bool(self.diverged)
-        if weights and not bad:
-            bad = not all(torch.isfinite(p).all() for p in (*self.G.parameters(), *self.D.parameters()))
-        if bad:
-            where = f"last good checkpoint: {last_good}" if last_good else "no checkpoint was written yet"
-            raise Diverged(f"training diverged (non-finite loss or weight) by step {self.step}; {where}; "
-                           "lower --lr, or pass --rollback N to reload it at half the learning rate")
-
-    def _roll_back(self, path: Path, bar) -> None:
-        lr_scale = self.lr_scale * 0.5
-        self.load_state_dict(ckpt_io.load_checkpoint(path), path)
-        self.lr_scale, self.rollbacks = lr_scale, self.rollbacks + 1
-        self.diverged.zero_()
-        self._trim_metrics()
-        bar.reset(total=self.cfg.steps)
-        bar.update(self.step)
-        print(f"diverged: rolled back to {path.name} (step {self.step}), learning rate x{self.lr_scale:g}")
-
-    def _trim_metrics(self) -> None:
-        """After a resume or rollback, drop rows logged past the checkpoint (a killed run wrote them)."""
-        for path in (self.run_dir / "metrics.jsonl", self.run_dir / "eval.jsonl"):
-            if not path.exists():
-                continue
-            rows = [line for line in path.read_text().splitlines() if line.strip()]
-            kept = [line for line in rows if json.loads(line)["step"] <= self.step]
-            if len(kept) != len(rows):
-                path.write_text("".join(line + "\n" for line in kept))
-
-
-class StopSignals:
-    """Record SIGTERM/SIGINT instead of dying mid-step; restore the old handlers on exit."""
-
-    def __init__(self) -> None:
-        self.signum = 0
-        self._old: dict[int, Any] = {}
-
-    def __enter__(self) -> "StopSignals":
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                self._old[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.signum:  # a second signal: the user insists
-            raise KeyboardInterrupt
-        self.signum = signum
-
-    def __exit__(self, *exc: Any) -> None:
-        for sig, handler in self._old.items():
-            signal.signal(sig, handler)

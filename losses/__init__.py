@@ -1,27 +1,23 @@
-"""Losses: adversarial objectives (pure functions of scores) and the gradient penalty."""
+"""Losses: adversarial objectives (pure functions of scores) and the gradient penalty.
+
+Names are known without importing torch (see :mod:`gans.registry`); entries load on first use.
+"""
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+if __name__ != "gans.losses":  # one copy of each class: never importable under a second name
+    raise ImportError("import gans.losses, not losses: this folder is installed as gans.losses (pip install -e .)")
 
-import torch
+from gans.registry import Registry, lazy_exports
 
-from losses.objectives import hinge_d, hinge_g, ns_d, ns_g, wgan_d, wgan_g
-from losses.penalty import gradient_penalty
-
-
-class Objective(NamedTuple):
-    d: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    g: Callable[[torch.Tensor], torch.Tensor]
-
-
-LOSSES: dict[str, Objective] = {
-    "wgan": Objective(wgan_d, wgan_g),
-    "hinge": Objective(hinge_d, hinge_g),
-    "ns": Objective(ns_d, ns_g),
-}
+LOSSES: Registry = Registry(__name__, {
+    "wgan": ".objectives:WGAN",
+    "hinge": ".objectives:HINGE",
+    "ns": ".objectives:NS",
+})
 
 
-def get_loss(name: str) -> Objective:
+def get_loss(name: str):
+    """The :class:`~gans.losses.objectives.Objective` (critic and generator sides) of a name."""
     try:
         return LOSSES[name]
     except KeyError:
@@ -29,3 +25,4 @@ def get_loss(name: str) -> Objective:
 
 
 __all__ = ["LOSSES", "Objective", "get_loss", "gradient_penalty"]
+__getattr__ = lazy_exports(__name__, {"Objective": ".objectives", "gradient_penalty": ".penalty"})

@@ -5,6 +5,8 @@ generator) is in the name.
 """
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 import torch
 import torch.nn.functional as F
 
@@ -34,3 +36,15 @@ def ns_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 
 def ns_g(fake: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake).mean()
+
+
+class Objective(NamedTuple):
+    """An adversarial loss: ``d(real_scores, fake_scores)`` for the critic, ``g(fake_scores)`` for the generator."""
+
+    d: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    g: Callable[[torch.Tensor], torch.Tensor]
+
+
+WGAN = Objective(wgan_d, wgan_g)
+HINGE = Objective(hinge_d, hinge_g)
+NS = Objective(ns_d, ns_g)

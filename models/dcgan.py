@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models.norms import get_norm
+from gans.models.norms import Slot, get_norm
 
 
 def _width(base: int, mult: float) -> int:
@@ -36,12 +36,13 @@ class Generator(nn.Module):
         wrap = get_norm(norm)
         c0, c1, c2, c3 = (_width(c, width) for c in (512, 256, 128, 64))
         self.z_dim, self.c0, self.bottom = z_dim, c0, image_size // 8
-        self.dense = wrap(lambda b: nn.Linear(z_dim, self.bottom**2 * c0, bias=b), self.bottom**2 * c0, False)
+        self.dense = wrap(Slot(lambda b: nn.Linear(z_dim, self.bottom**2 * c0, bias=b), self.bottom**2 * c0, False, 1))
         ups = []
-        for cin, cout in ((c0, c1), (c1, c2), (c2, c3)):
-            ups += [wrap(lambda b, i=cin, o=cout: nn.ConvTranspose2d(i, o, 4, 2, 1, bias=b), cout, False), nn.ReLU()]
+        for n, (cin, cout) in enumerate(((c0, c1), (c1, c2), (c2, c3)), start=2):
+            make = lambda b, i=cin, o=cout: nn.ConvTranspose2d(i, o, 4, 2, 1, bias=b)  # noqa: E731
+            ups += [wrap(Slot(make, cout, False, n)), nn.ReLU()]
         self.body = nn.Sequential(*ups)
-        self.to_rgb = wrap(lambda b: nn.Conv2d(c3, channels, 3, 1, 1, bias=b), channels, True)
+        self.to_rgb = wrap(Slot(lambda b: nn.Conv2d(c3, channels, 3, 1, 1, bias=b), channels, True, 5))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = torch.relu(self.dense(z)).view(-1, self.c0, self.bottom, self.bottom)
@@ -59,14 +60,14 @@ class Discriminator(nn.Module):
         wrap = get_norm(norm)
         plan = [(3, 1, 64), (4, 2, 64), (3, 1, 128), (4, 2, 128), (3, 1, 256), (4, 2, 256), (3, 1, 512)]
         layers, cin = [], channels
-        for k, s, base in plan:
+        for n, (k, s, base) in enumerate(plan, start=1):
             cout = _width(base, width)
-            layers += [wrap(lambda b, i=cin, o=cout, k=k, s=s: nn.Conv2d(i, o, k, s, 1, bias=b), cout, False),
-                       nn.LeakyReLU(0.1)]
+            make = lambda b, i=cin, o=cout, k=k, s=s: nn.Conv2d(i, o, k, s, 1, bias=b)  # noqa: E731
+            layers += [wrap(Slot(make, cout, False, n)), nn.LeakyReLU(0.1)]
             cin = cout
         self.body = nn.Sequential(*layers)
         flat = cin * (image_size // 8) ** 2
-        self.head = wrap(lambda b: nn.Linear(flat, 1, bias=b), 1, True)
+        self.head = wrap(Slot(lambda b: nn.Linear(flat, 1, bias=b), 1, True, len(plan) + 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x).flatten(1)).squeeze(1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from eval.inception import FIDELITY_FILE, random_inception
+from gans.eval.inception import FIDELITY_FILE, random_inception
 
 
 @pytest.fixture(scope="session")

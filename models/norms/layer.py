@@ -7,12 +7,10 @@ affine).
 """
 from __future__ import annotations
 
-from typing import Callable
-
 from torch import nn
 
 
-def layer_norm(make: Callable[[bool], nn.Module], channels: int, head: bool) -> nn.Module:
-    if head:
-        return make(True)
-    return nn.Sequential(make(False), nn.GroupNorm(1, channels))
+def layer_norm(slot) -> nn.Module:
+    if slot.head:
+        return slot.make(True)
+    return nn.Sequential(slot.make(False), nn.GroupNorm(1, slot.channels))

@@ -3,25 +3,31 @@
 The weight is spectrally normalized, then each pre-activation channel has its batch mean (over the
 batch and spatial positions) subtracted and a learned bias beta added. There is no division by the
 batch variance: that division is what lets batch norm undo the spectral bound. In eval mode a
-running mean (momentum 0.1, like batch norm) replaces the batch mean.
+running mean (momentum 0.1, like batch norm) replaces the batch mean. Costs one power iteration
+plus a per-channel mean per layer; bounds what `sn` bounds (centring is a translation).
+
+Options:
+
+* ``layers``: where the centring sits. ``all`` (default: every layer but the head) or a ``+``-list
+  of 1-based layer indices; ``seed`` is the authors' code (AntixK/mean-spectral-norm), which centres
+  only after the critic's 4th, 6th and 7th convs. The other layers are plain `sn`. Centring the
+  first layer removes each batch's mean colour before the critic can see it, and a critic shown
+  real and fake images as separate batches then cannot tell them apart by colour.
+* ``gamma``: a learned per-channel scale, as in the authors' code but not the paper. A free gamma
+  multiplies the layer's gain and so breaks the 1-Lipschitz bound that spectral normalization gives.
 """
 from __future__ import annotations
-
-from typing import Callable
 
 import torch
 from torch import nn
 
-from models.norms.spectral import spectral
+from gans.models.norms.spectral import spectral
+
+SEED_LAYERS = (4, 6, 7)
 
 
 class MeanNorm(nn.Module):
-    """Subtract the per-channel batch mean and add a learned bias beta.
-
-    ``scale=True`` adds a learned per-channel gamma (as in the authors' seed code, not the paper).
-    Off by default: a free gamma multiplies the layer's gain and so breaks the 1-Lipschitz bound
-    that spectral normalization gives.
-    """
+    """Subtract the per-channel batch mean and add a learned bias beta (``scale``: also a gamma)."""
 
     def __init__(self, channels: int, momentum: float = 0.1, scale: bool = False) -> None:
         super().__init__()
@@ -47,16 +53,22 @@ class MeanNorm(nn.Module):
         return f"{self.bias.numel()}, momentum={self.momentum}, scale={self.weight is not None}"
 
 
-def mean_spectral_norm(
-    make: Callable[[bool], nn.Module], channels: int, head: bool, scale: bool = False
-) -> nn.Module:
-    if head:  # centring the critic's output over the batch would zero the WGAN loss
-        return spectral(make(True))
-    return nn.Sequential(spectral(make(False)), MeanNorm(channels, scale=scale))
+def centred_layers(layers: str | int | tuple[int, ...]) -> tuple[int, ...] | None:
+    """None for every layer; else the 1-based indices."""
+    if layers == "all":
+        return None
+    if layers == "seed":
+        return SEED_LAYERS
+    picked = (layers,) if isinstance(layers, int) else layers
+    if not isinstance(picked, tuple) or not picked or not all(isinstance(i, int) and i >= 1 for i in picked):
+        raise ValueError(f"layers must be all, seed or 1-based indices joined by + (e.g. 4+6+7), got {layers!r}")
+    return picked
 
 
-def mean_spectral_norm_scaled(
-    make: Callable[[bool], nn.Module], channels: int, head: bool
-) -> nn.Module:
-    """`msn` with the seed code's gamma (see :class:`MeanNorm`)."""
-    return mean_spectral_norm(make, channels, head, scale=True)
+def mean_spectral_norm(slot, *, layers: str | tuple[int, ...] = "all", gamma: bool = False) -> nn.Module:
+    picked = centred_layers(layers)
+    if slot.head:  # centring the critic's output over the batch would zero the WGAN loss
+        return spectral(slot.make(True))
+    if picked is not None and slot.index not in picked:
+        return spectral(slot.make(True))
+    return nn.Sequential(spectral(slot.make(False)), MeanNorm(slot.channels, scale=bool(gamma)))

@@ -1,12 +1,13 @@
 """`sn`: spectral normalization (Miyato et al. 2018) through torch's own parametrization.
 
-One power iteration per training forward; the `u`/`v` vectors live in the state dict, so a
-checkpoint resumes the estimate exactly. Every layer, the head included, is normalized: that is
-what bounds the critic's Lipschitz constant.
+Bounds the largest singular value of each layer's weight reshaped to (out, in*k*k) by 1, at the
+cost of one power iteration (two matrix-vector products) per training forward. That bounds a
+dense layer's Lipschitz constant, but not a conv's: the conv operator's norm can exceed the
+reshaped matrix's by up to the kernel size (see the diagnostics). The `u`/`v` vectors live in the
+state dict, so a checkpoint resumes the estimate exactly. Every layer, the head included, is
+normalized: that is what bounds the critic's Lipschitz constant.
 """
 from __future__ import annotations
-
-from typing import Callable
 
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _torch_spectral_norm
@@ -16,5 +17,5 @@ def spectral(layer: nn.Module) -> nn.Module:
     return _torch_spectral_norm(layer, n_power_iterations=1)
 
 
-def spectral_norm(make: Callable[[bool], nn.Module], channels: int, head: bool) -> nn.Module:
-    return spectral(make(True))
+def spectral_norm(slot) -> nn.Module:
+    return spectral(slot.make(True))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
+from gans.eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
 
 
 def scipy_fid(mu1, s1, mu2, s2):
@@ -64,7 +64,7 @@ def test_sample_form_is_exact_on_rank_deficient_covariances(n1, n2):
 def test_fid_picks_the_sample_form_for_small_sets():
     import torch
 
-    from eval.metrics import fid
+    from gans.eval.metrics import fid
 
     rng = np.random.default_rng(3)
     a = rng.standard_normal((50, 128)) @ rng.standard_normal((128, 128))

@@ -2,12 +2,14 @@
 import numpy as np
 import pytest
 
-from eval.frechet import statistics
-from eval.inception import open_inception
-from eval.metrics import extract, fid
-from eval.reference import get_reference
+from gans.eval.frechet import statistics
+from gans.eval.inception import open_inception
+from gans.eval.metrics import extract, fid
+from gans.eval.reference import get_reference
 from gans.errors import UserError
 from gans.shapes import make_shapes
+
+pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_failed_save_keeps_previous_file(tmp_path):
 
 
 def test_weights_from_another_architecture_name_the_mismatch(tmp_path):
-    from models import Discriminator
+    from gans.models import Discriminator
 
     small, other = Discriminator(width=1 / 16, image_size=16, norm="sn"), Discriminator(width=1 / 8, image_size=16, norm="bn")
     with pytest.raises(UserError, match="discriminator weights do not fit") as e:

@@ -1,21 +1,33 @@
 import pytest
 
-from gans.config import SETTINGS, SYSTEMS, TrainConfig, from_dict, read_config_file, resolve, to_toml
+from gans.config import PRESETS, SETTINGS, TrainConfig, from_dict, read_config_file, resolve, to_toml
 from gans.errors import UserError
 
 
-@pytest.mark.parametrize("preset", list(SYSTEMS))
-def test_system_presets(preset):
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_presets(preset):
     cfg = resolve({"preset": preset})
-    for key, value in SYSTEMS[preset].items():
+    for key, value in PRESETS[preset].items():
         assert getattr(cfg, key) == value
     assert cfg.out.endswith(f"{preset}-seed0")
 
 
-def test_msn_paper_systems():
-    assert (resolve({"preset": "wgan-gp"}).norm, resolve({"preset": "wgan-gp"}).gp) == ("bn", True)
-    assert (resolve({"preset": "sngan"}).norm, resolve({"preset": "sngan"}).gp) == ("sn", False)
-    assert resolve({"preset": "msngan"}).norm == "msn"
+def test_the_comparison_differs_only_in_the_critic():
+    """The three systems share every optimizer setting; WGAN-GP adds the penalty (and its loss)."""
+    cfgs = {p: resolve({"preset": p}) for p in ("wgan-gp", "sngan", "msngan")}
+    for key in ("lr", "betas", "n_critic", "batch_size", "g_norm", "width", "d_pass"):
+        assert len({getattr(c, key) for c in cfgs.values()}) == 1, key
+    assert (cfgs["wgan-gp"].norm, cfgs["wgan-gp"].gp) == ("bn", True)
+    assert (cfgs["sngan"].norm, cfgs["sngan"].gp) == ("sn", False)
+    assert cfgs["msngan"].norm.startswith("msn") and not cfgs["msngan"].gp
+    assert cfgs["sngan"].loss == cfgs["msngan"].loss
+
+
+def test_the_msn_papers_protocol_is_reachable_by_name():
+    """Eq. 11 of the MSN paper: the WGAN objective for every critic, setting A, MSN at every layer."""
+    for preset, norm in (("wgan-gp-paper", "bn"), ("sngan-paper", "sn"), ("msngan-paper", "msn")):
+        cfg = resolve({"preset": preset})
+        assert (cfg.norm, cfg.loss, cfg.lr, cfg.betas, cfg.n_critic) == (norm, "wgan", 1e-4, (0.5, 0.9), 5)
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))
@@ -40,7 +52,8 @@ def test_resolved_toml_reproduces_config(tmp_path):
     cfg = resolve({"preset": "msngan", "betas": (0.1, 0.2), "lr": 3e-5, "seed": 7})
     f = tmp_path / "config.toml"
     f.write_text(to_toml(cfg))
-    assert resolve({}, f) == cfg
+    assert "out" not in read_config_file(f)  # a copy of the file must not point at this run
+    assert resolve({"out": cfg.out}, f) == cfg
     assert from_dict(cfg.to_dict()) == cfg
 
 
@@ -64,7 +77,13 @@ def test_bad_config_file(tmp_path, text, match):
     ({"lr": 0.0}, "--lr must be > 0"),
     ({"n_critic": 0}, "--n-critic must be > 0"),
     ({"preset": "gan"}, "unknown preset 'gan'; choose one of wgan-gp"),
-    ({"norm": "xx"}, "unknown --norm 'xx'; choose one of bn"),
+    ({"norm": "xx"}, "--norm: unknown norm 'xx'; choose one of bn"),
+    ({"norm": "msn:depth=3"}, "norm 'msn' has no option 'depth' .its options: layers, gamma."),
+    ({"norm": "msn:layers=0"}, "layers must be all, seed or 1-based indices"),
+    ({"norm": "sn:x"}, "is not key=value"),
+    ({"d_pass": "both"}, "unknown --d-pass 'both'"),
+    ({"lr": float("inf")}, "--lr must be a finite number"),
+    ({"gp_weight": float("nan")}, "--gp-weight must be a finite number"),
     ({"loss": "l2"}, "unknown --loss 'l2'"),
     ({"image_size": 20}, "multiple of 8"),
     ({"betas": (1.5, 0.9)}, "--betas"),

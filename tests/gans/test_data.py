@@ -109,3 +109,13 @@ def test_batch_larger_than_data():
 def test_shared_cifar_subset_loads():
     x = load_images(str(SHARED_SUBSET))
     assert x.shape == (5085, 3, 32, 32) and x.dtype == torch.uint8
+
+
+def test_a_slice_suffix_takes_part_of_any_source(tmp_path):
+    path = tmp_path / "d.npz"
+    x = np.arange(10 * 3 * 8 * 8, dtype=np.uint8).reshape(10, 3, 8, 8)
+    np.savez(path, x=x)
+    assert torch.equal(load_images(f"{path}[:7]"), torch.from_numpy(x[:7]))
+    assert torch.equal(load_images(f"{path}[7:]"), torch.from_numpy(x[7:]))
+    assert torch.equal(load_images(f"{path}[-2:]"), torch.from_numpy(x[-2:]))
+    assert len(load_images("shapes[:5]")) == 5

@@ -1,19 +1,38 @@
 """Kill real training processes and check that resuming loses nothing."""
-import random
 import signal
 import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 from gans import checkpoint as ckpt_io
 
+pytestmark = pytest.mark.slow  # real training subprocesses
+
 STEPS = 150
+KILL_AT = 27  # between the checkpoints at 20 and 30, after the metrics row of step 25
+
+# The real `gans train` in a child process that SIGKILLs itself right after step KILL_AT: a fixed
+# point, where a sleep-then-kill lands wherever the machine's speed puts it.
+KILLER = f"""
+import os, signal, sys
+from gans.trainer import Trainer
+step = Trainer.train_step
+def train_step(self):
+    out = step(self)
+    if self.step == {KILL_AT}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return out
+Trainer.train_step = train_step
+from gans.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def _cmd(flags: dict, out, *extra) -> list[str]:
-    args = [sys.executable, "-m", "cli", "train", "--no-progress", "--deterministic", "--device", "cpu"]
+    args = [sys.executable, "-m", "gans", "train", "--no-progress", "--deterministic", "--device", "cpu"]
     for k, v in {**flags, "out": str(out), "steps": STEPS, "checkpoint_every": 10, "sample_every": 1000,
                  "log_every": 5}.items():
         args += [f"--{k.replace('_', '-')}", str(v)]
@@ -43,15 +62,14 @@ def test_sigkill_then_resume_is_bitwise_equal(tiny_flags, tmp_path):
     assert straight.returncode == 0, straight.stderr
 
     run_dir = tmp_path / "killed"
-    proc = _start_and_wait_for_checkpoint(_cmd(flags, run_dir), run_dir)
-    time.sleep(random.uniform(0.0, 0.3))  # somewhere after the first checkpoint
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    killed = subprocess.run([sys.executable, "-c", KILLER, *_cmd(flags, run_dir)[3:]], capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     killed_at = ckpt_io.list_checkpoints(run_dir)[-1][0]
-    assert killed_at < STEPS
+    assert killed_at == 20
+    assert max(int(line.split('"step": ')[1].split(",")[0])
+               for line in (run_dir / "metrics.jsonl").read_text().splitlines()) == 25  # to be trimmed on resume
 
-    resumed = subprocess.run([sys.executable, "-m", "cli", "train", "--resume", str(run_dir), "--no-progress"],
+    resumed = subprocess.run([sys.executable, "-m", "gans", "train", "--resume", str(run_dir), "--no-progress"],
                              capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert f"from step {killed_at}" in resumed.stdout

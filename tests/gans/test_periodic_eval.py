@@ -11,6 +11,8 @@ from gans.errors import UserError
 from gans.shapes import make_shapes
 from gans.trainer import Trainer
 
+pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
+
 
 @pytest.fixture
 def eval_flags(tmp_path, inception_files):
@@ -51,7 +53,7 @@ def test_resume_keeps_best_fid_and_trims_eval_log(tiny_cfg, eval_flags, tmp_path
     first.fit(progress=False)
     log = first.run_dir / "eval.jsonl"
     log.write_text(log.read_text() + json.dumps({"step": 99, "fid": 0.0}) + "\n")  # a killed run's leftover
-    resumed = resume_run(first.run_dir, {"steps": 6}, None, {"steps"})
+    resumed = resume_run(first.run_dir, {"steps": 6})
     assert resumed.best_fid == first.best_fid
     resumed.fit(progress=False)
     steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]

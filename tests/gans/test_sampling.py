@@ -2,7 +2,7 @@
 import torch
 
 from gans.sampling import generate, interpolation, slerp
-from gans.trainer import build_generator, to_uint8
+from gans.nets import build_generator, to_uint8
 
 
 def test_images_do_not_depend_on_batch_size(tiny_cfg):

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from losses import LOSSES, get_loss
+from gans.losses import LOSSES, get_loss
 
 
 def test_wgan_objectives():

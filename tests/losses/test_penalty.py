@@ -1,7 +1,7 @@
 """The gradient penalty against gradients derived by hand."""
 import torch
 
-from losses import gradient_penalty
+from gans.losses import gradient_penalty
 
 
 def test_penalty_of_quadratic_critic_matches_closed_form():

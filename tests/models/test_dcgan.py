@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from models import NORMS, Discriminator, Generator, count_parameters
-from models.norms import MeanNorm
+from gans.models import NORMS, Discriminator, Generator, count_parameters
+from gans.models.norms import MeanNorm
 
 
 @pytest.mark.parametrize("norm", list(NORMS))

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from cli import main
-from eval.evaluate import PROTOCOLS, Protocol
-from eval.metrics import ImageDataset
+from gans.cli import main
+from gans.eval.metrics import ImageDataset
 from gans.config import resolve
 from gans.sampling import generate, load_generator
 from gans.shapes import make_shapes
 from gans.trainer import Trainer
+
+pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
 
 N, REF = 20, 30
 
@@ -27,8 +28,8 @@ def two_runs(tmp_path_factory):
     np.savez(ref, x=make_shapes(REF, size=16, seed=9).numpy())
     runs = []
     for seed in (0, 1):
-        cfg = resolve({"dataset": str(data), "image_size": 16, "width": 1 / 16, "z_dim": 8, "batch_size": 8,
-                       "n_critic": 1, "steps": 2, "seed": seed, "out": str(root / f"sngan-seed{seed}"),
+        cfg = resolve({"preset": "sngan", "dataset": str(data), "image_size": 16, "width": 1 / 16, "z_dim": 8,
+                       "batch_size": 8, "n_critic": 1, "steps": 2, "seed": seed, "out": str(root / f"sngan-seed{seed}"),
                        "device": "cpu", "checkpoint_every": 2})
         Trainer(cfg).fit(progress=False)
         runs.append(root / f"sngan-seed{seed}")
@@ -65,8 +66,8 @@ def test_repeated_draws_equal_torch_fidelity(capsys, two_runs, inception_files, 
                 samples_shuffle=False, cache=True, cache_root=str(tmp_path / "tf-cache"),
                 input2_cache_name="ref")
             assert draw["is_mean"] == pytest.approx(expected["inception_score_mean"], rel=1e-4)
-            # IS is ~1 for an untrained generator; batch-size float noise (1e-9) dominates its tiny std
-            assert draw["is_std"] == pytest.approx(expected["inception_score_std"], rel=1e-4, abs=1e-8)
+            # IS is ~1 for an untrained generator: its std over splits (~1e-4) is near round-off (~1e-7 per split)
+            assert draw["is_std"] == pytest.approx(expected["inception_score_std"], rel=1e-4, abs=1e-6)
             assert draw["fid"] == pytest.approx(expected["frechet_inception_distance"], rel=1e-4)
             assert draw["kid_mean"] == pytest.approx(expected["kernel_inception_distance_mean"], rel=1e-4)
             assert draw["kid_std"] == pytest.approx(expected["kernel_inception_distance_std"], rel=1e-4)
@@ -112,14 +113,6 @@ def test_image_set_against_itself_is_zero(capsys, two_runs, inception_files, tmp
     # 30 images span 29 of 2048 dimensions; round-off in the ~2000 null eigenvalues is all that is left
     assert abs(draw["fid"]) < 1e-5 * scale
     assert draw["is_mean"] > 1
-
-
-def test_protocols():
-    p = Protocol.build("sngan")
-    assert (p.name, p.num_samples, p.repeats, p.reference_count) == ("sngan", 5000, 10, 10000)
-    assert Protocol.build("sngan", num_samples=5000).name == "sngan"
-    assert Protocol.build("sngan", num_samples=100).name == "custom"
-    assert Protocol.build("50k").num_samples == 50000 and PROTOCOLS["50k"]["reference_count"] is None
 
 
 @pytest.mark.parametrize("argv,message", [

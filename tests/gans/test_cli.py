@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from cli import main
+from gans.cli import main
 
 
 def _args(flags: dict) -> list[str]:
@@ -63,7 +63,7 @@ def test_dry_run_reports_parameter_counts(capsys):
 
 BAD = [
     (["train", "--preset", "gan"], "'gan' is not one of 'wgan-gp'"),
-    (["train", "--norm", "xx"], "'xx' is not one of 'bn'"),
+    (["train", "--norm", "xx"], "--norm: unknown norm 'xx'; choose one of bn"),
     (["train", "--loss", "l1"], "'l1' is not one of"),
     (["train", "--steps", "0"], "--steps must be > 0"),
     (["train", "--steps", "-5"], "--steps must be > 0"),
@@ -73,6 +73,11 @@ BAD = [
     (["train", "--steps", "ten"], "'ten' is not a valid integer"),
     (["train", "--dataset", "/no/such/data.npz"], "not found"),
     (["train", "--config", "/no/such.toml"], "config file /no/such.toml does not exist"),
+    (["train", "--lr", "inf"], "--lr must be a finite number"),
+    (["train", "--gp-weight", "nan"], "--gp-weight must be a finite number"),
+    (["train", "--norm", "msn:layers=x"], "layers must be all, seed or 1-based indices"),
+    (["train", "--dataset", "shapes[5:5]"], "selects no images"),
+    (["quickstart", "--presets", "gan"], "unknown preset 'gan' in --presets"),
     (["sample", "--checkpoint", "/no/such/run", "--num", "3"], "does not exist"),
 ]
 
@@ -101,7 +106,12 @@ def test_bad_inputs_needing_files(capsys, tiny_flags, tmp_path):
         (["train", "--resume", str(tmp_path / "missing")], "no such run directory"),
         (["train", *flags, "--out", str(tmp_path / "afile" / "run")], "is not writable"),
         (["sample", "--checkpoint", str(tmp_path / "afile")], "not a torch checkpoint"),
+        (["train", *flags, "--dataset", str(tmp_path / "flat.npz")], "expected 4-D images"),
+        (["train", *flags, "--dataset", str(tmp_path / "labels.npz")], "has no array 'x' (it holds y)"),
+        (["compare", str(tmp_path / "nockpt"), "--out", str(tmp_path / "afile")], "is a file; pass a folder"),
     ]
+    np.savez(tmp_path / "flat.npz", x=np.zeros((4, 16, 16), np.uint8))
+    np.savez(tmp_path / "labels.npz", y=np.zeros(10, np.uint8))
     for argv, message in cases:
         code, _, err = run(capsys, argv)
         assert code == 2 and err.count("\n") == 1 and message in err, (argv, err)
@@ -119,6 +129,60 @@ def test_bad_input_keeps_existing_run(capsys, tiny_flags, tmp_path):
     assert sorted(p.name for p in (tmp_path / "run").rglob("*")) == before
 
 
+def test_sample_refuses_existing_outputs_before_generating(capsys, tiny_flags, tmp_path, monkeypatch):
+    assert run(capsys, ["train", "--no-progress", *_args(tiny_flags)])[0] == 0
+    import gans.sampling
+
+    def no_generation(*a, **k):
+        raise AssertionError("generated before checking --out")
+
+    monkeypatch.setattr(gans.sampling, "generate", no_generation)
+    (tmp_path / "old.npz").write_bytes(b"precious")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.png").write_bytes(b"precious")
+    (tmp_path / "plain").write_text("precious")
+    for out, message in ((tmp_path / "old.npz", "already exists"), (tmp_path / "full", "not empty"),
+                         (tmp_path / "plain", "is a file, not a folder")):
+        code, _, err = run(capsys, ["sample", "--checkpoint", str(tmp_path / "run"), "--out", str(out)])
+        assert code == 2 and message in err and err.count("\n") == 1, err
+    assert (tmp_path / "old.npz").read_bytes() == b"precious" and (tmp_path / "plain").read_text() == "precious"
+
+
+def test_failed_start_leaves_no_run_directory(capsys, tiny_flags, tmp_path):
+    flags = {**tiny_flags, "out": str(tmp_path / "new" / "run"), "dataset": str(tmp_path / "missing.npz")}
+    code, _, err = run(capsys, ["train", "--no-progress", *_args(flags)])
+    assert code == 2 and "not found" in err
+    assert not (tmp_path / "new").exists()
+
+
+def test_resume_dry_run_prints_without_training(capsys, tiny_flags, tmp_path):
+    assert run(capsys, ["train", "--no-progress", *_args(tiny_flags)])[0] == 0
+    before = sorted(p.name for p in (tmp_path / "run").rglob("*"))
+    code, out, err = run(capsys, ["train", "--resume", str(tmp_path / "run"), "--steps", "8", "--dry-run"])
+    assert code == 0, err
+    assert "steps: 8" in out and "trainable parameters" in out
+    assert sorted(p.name for p in (tmp_path / "run").rglob("*")) == before
+
+
+def test_config_file_of_a_run_repeats_it_elsewhere(capsys, tiny_flags, tmp_path):
+    assert run(capsys, ["train", "--no-progress", *_args(tiny_flags)])[0] == 0
+    code, _, err = run(capsys, ["train", "--no-progress", "--config", str(tmp_path / "run" / "config.toml"),
+                                "--out", str(tmp_path / "again")])
+    assert code == 0, err
+    import torch
+    a = torch.load(tmp_path / "run" / "checkpoints" / "ckpt_00000004.pt", weights_only=True)["G"]
+    b = torch.load(tmp_path / "again" / "checkpoints" / "ckpt_00000004.pt", weights_only=True)["G"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_help_does_not_import_torch():
+    code = ("import sys; from gans.cli import main; main(['--help']); main(['train', '--help']); "
+            "print('torch' in sys.modules, 'wandb' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("False False"), proc.stdout[-300:] + proc.stderr
+    assert "--d-pass" in proc.stdout and "msn:layers=seed" in proc.stdout
+
+
 def test_installed_script_prints_no_traceback():
-    proc = subprocess.run([sys.executable, "-m", "cli", "train", "--steps", "0"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "gans", "train", "--steps", "0"], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.strip() == "gans: error: --steps must be > 0, got 0"

@@ -1,0 +1,47 @@
+"""What an evaluation promises: sample count, draws, reference and metric settings.
+
+Published numbers are only comparable under the same protocol, so every report records it.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+# Named protocols; explicit flags override their fields and turn the name into "custom".
+PROTOCOLS: dict[str, dict[str, Any]] = {
+    # Miyato et al. 2018 (SNGAN): 10 draws of 5,000 samples; FID against 10,000 training images.
+    "sngan": {"num_samples": 5000, "repeats": 10, "reference": "cifar10-train", "reference_count": 10000},
+    # Now common (StyleGAN, StudioGAN): 50,000 samples against the full training set's statistics.
+    "50k": {"num_samples": 50000, "repeats": 1, "reference": "cifar10-train", "reference_count": None},
+}
+
+
+@dataclass
+class Protocol:
+    name: str = "50k"
+    num_samples: int = 50000
+    repeats: int = 1
+    reference: str = "cifar10-train"
+    reference_count: int | None = None
+    seed: int = 0  # draw r uses latent seed seed + r
+    is_splits: int = 10
+    is_shuffle: bool = False  # OpenAI/NVIDIA split in order; torch-fidelity shuffles
+    kid_subsets: int = 100
+    kid_subset_size: int = 1000
+    metric_seed: int = 2020  # KID subsets and IS shuffling; torch-fidelity's default
+    std: str = "population (ddof=0)"
+
+    @classmethod
+    def build(cls, name: str, **overrides: Any) -> "Protocol":
+        base = PROTOCOLS[name]
+        changed = {k: v for k, v in overrides.items() if v is not None}
+        custom = any(base.get(k, getattr(cls, k, None)) != v for k, v in changed.items() if k in base)
+        return cls(name="custom" if custom else name, **{**base, **changed})
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Protocol":
+        return cls(**{f.name: d[f.name] for f in dataclasses.fields(cls) if f.name in d})

@@ -1,0 +1,147 @@
+"""The shape of every evaluation result: a draw, a summary over draws, a scored source, a report.
+
+The terminal table, CSV, eval.json, wandb, `gans compare` and training-time evaluation all read
+and write these records; ``to_json`` / ``from_json`` give the one JSON layout. Numbers that the
+weights or the reference cannot give (IS without logits, KID without reference features) are None.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+from gans.eval.protocol import Protocol
+
+DEFINITIONS = {
+    "draws": "is_mean/is_std: IS mean and std over the draw's splits; fid; kid_mean/kid_std: KID mean "
+             "and std over the draw's subsets",
+    "summary": "each number's mean and std over draws (is_std, fid_std, kid_std are stds over draws)",
+    "overall": "the same over the sources' summaries (one per training seed)",
+}
+
+
+def _from(cls, d: dict[str, Any]):
+    return cls(**{f.name: d.get(f.name) for f in dataclasses.fields(cls) if f.name in d})
+
+
+@dataclass
+class Draw:
+    """One Inception pass over ``num_samples`` images."""
+
+    draw: int
+    sample_seed: int | None
+    num_samples: int
+    is_mean: float | None = None  # over the draw's IS splits
+    is_std: float | None = None
+    fid: float | None = None
+    kid_mean: float | None = None  # over KID subsets
+    kid_std: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Draw":
+        return _from(cls, d)
+
+
+@dataclass
+class Summary:
+    """Mean and population std of the headline numbers over draws (or over sources)."""
+
+    is_mean: float | None = None
+    is_std: float | None = None
+    fid: float | None = None
+    fid_std: float | None = None
+    kid_mean: float | None = None
+    kid_std: float | None = None
+
+    @classmethod
+    def of(cls, rows: Iterable[Draw | "Summary"]) -> "Summary":
+        rows = list(rows)
+        out = {}
+        for key, std_name in (("is_mean", "is_std"), ("fid", "fid_std"), ("kid_mean", "kid_std")):
+            values = [getattr(r, key) for r in rows if getattr(r, key) is not None]
+            out[key] = float(np.mean(values)) if values else None
+            out[std_name] = float(np.std(values)) if values else None
+        return cls(**out)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Summary":
+        return _from(cls, d)
+
+
+@dataclass
+class Result:
+    """One scored source: a checkpoint or an image set, with its draws and their summary.
+
+    ``run_dir`` ... ``params`` are labels the caller attaches (which run, preset, norm, seed and step
+    the source came from); the library never reads them.
+    """
+
+    source: str
+    draws: list[Draw]
+    summary: Summary
+    run_dir: str | None = None
+    preset: str | None = None
+    norm: str | None = None
+    seed: int | None = None
+    step: int | None = None
+    params: dict[str, int] = field(default_factory=dict)
+    seconds: float | None = None
+    images_per_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "draws": [d.to_json() for d in self.draws],
+                "summary": self.summary.to_json()}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Result":
+        r = _from(cls, d)
+        r.draws = [Draw.from_json(x) for x in d["draws"]]
+        r.summary = Summary.from_json(d["summary"])
+        r.params = d.get("params") or {}
+        return r
+
+
+@dataclass
+class Weights:
+    file: str
+    format: str
+    sha256_16: str
+
+
+@dataclass
+class Report:
+    """Everything a table needs and everything needed to repeat it: the protocol as run (with the
+    reference's actual image count and statistics file) and the weights it ran with."""
+
+    protocol: Protocol
+    reference_stats: str
+    weights: Weights
+    results: list[Result]
+
+    @property
+    def overall(self) -> Summary:
+        return Summary.of(r.summary for r in self.results)
+
+    def only(self, results: list[Result]) -> "Report":
+        return dataclasses.replace(self, results=results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"protocol": {**self.protocol.to_json(), "reference_stats": self.reference_stats,
+                             "weights": dataclasses.asdict(self.weights)},
+                "definitions": DEFINITIONS,
+                "results": [r.to_json() for r in self.results],
+                "overall": {**self.overall.to_json(), "checkpoints": sum(r.step is not None for r in self.results)}}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Report":
+        p = d["protocol"]
+        return cls(Protocol.from_json(p), p.get("reference_stats", ""), Weights(**p["weights"]),
+                   [Result.from_json(r) for r in d["results"]])

@@ -1,0 +1,85 @@
+"""Scoring image sources: one Inception pass per draw gives IS, FID and KID.
+
+A source is a callable ``draw(seed) -> iterable of uint8 (b, 3, H, W) batches``: a generator
+sampled on the fly, an image set, anything. Nothing here knows about runs or checkpoints.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Callable, Iterable
+
+import torch
+
+from gans.eval.inception import Inception, open_inception
+from gans.eval.metrics import extract, fid, inception_score, kid
+from gans.eval.protocol import Protocol
+from gans.eval.records import Draw, Report, Result, Summary, Weights
+from gans.eval.reference import Reference, get_reference
+
+DrawSource = Callable[[int], Iterable[torch.Tensor]]
+
+
+def progress_bar(total: int, desc: str, progress: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="img", dynamic_ncols=True, disable=not progress)
+
+
+def prepare(protocol: Protocol, weights: str | None, device: str | torch.device, data_dir: str,
+            cache_dir: Path | None, batch_size: int, progress: bool, log: Callable[[str], None] = print,
+            images: torch.Tensor | None = None) -> tuple[Inception, Reference]:
+    """Load Inception and the reference statistics (cached after the first time). ``images``, when
+    given, are the reference's images already in memory."""
+    inception = open_inception(weights, device, log=log)
+
+    def features_of(images: torch.Tensor) -> dict[str, torch.Tensor]:
+        with progress_bar(len(images), f"reference {protocol.reference}", progress) as bar:
+            return extract(images.split(batch_size), inception, bar=bar)
+
+    ref = get_reference(protocol.reference, inception, count=protocol.reference_count, data_dir=data_dir,
+                        cache_dir=cache_dir, images=images, features_of=features_of)
+    if ref.features is None:
+        log(f"note: {Path(protocol.reference).name} holds statistics only: FID is computed, KID needs "
+            "the reference images (pass a data set or image folder as --reference)")
+    return inception, ref
+
+
+def score(feats: dict[str, torch.Tensor], ref: Reference, protocol: Protocol) -> dict[str, float | None]:
+    """IS, FID and KID of one feature set; None where the weights or the reference cannot give it."""
+    row: dict[str, float | None] = {}
+    if "logits_unbiased" in feats:
+        row["is_mean"], row["is_std"] = inception_score(feats["logits_unbiased"], protocol.is_splits,
+                                                        protocol.is_shuffle, protocol.metric_seed)
+    row["fid"] = fid(feats["2048"], (ref.mu, ref.sigma))
+    if ref.features is not None:
+        row["kid_mean"], row["kid_std"] = kid(feats["2048"], ref.features, protocol.kid_subsets,
+                                              protocol.kid_subset_size, protocol.metric_seed)
+    return row
+
+
+def score_draws(source: DrawSource, inception: Inception, ref: Reference, protocol: Protocol,
+                bar=None) -> list[Draw]:
+    """``protocol.repeats`` draws of ``source``, draw r with seed ``protocol.seed + r``."""
+    draws = []
+    for r in range(protocol.repeats):
+        seed = protocol.seed + r
+        feats = extract(source(seed), inception, bar=bar)
+        n = len(feats["2048"])
+        draws.append(Draw(r, seed, n, **score(feats, ref, protocol)))
+    return draws
+
+
+def score_images(images: torch.Tensor, inception: Inception, ref: Reference, protocol: Protocol,
+                 batch_size: int = 100, bar=None) -> Result:
+    """One image set, scored once (e.g. the real-data row of a table)."""
+    (draw,) = score_draws(lambda seed: images.split(batch_size), inception, ref,
+                          dataclasses.replace(protocol, repeats=1), bar)
+    draw.sample_seed = None
+    return Result(source="images", draws=[draw], summary=Summary.of([draw]))
+
+
+def report(protocol: Protocol, inception: Inception, ref: Reference, results: list[Result]) -> Report:
+    """The report of ``results``, recording the protocol as run and the weights."""
+    as_run = dataclasses.replace(protocol, reference=ref.name, reference_count=ref.count)
+    return Report(as_run, ref.source, Weights(str(inception.path), inception.fmt, inception.digest), results)

@@ -1,0 +1,6 @@
+"""`python -m gans ...` is the `gans` command."""
+import sys
+
+from gans.cli import main
+
+sys.exit(main())

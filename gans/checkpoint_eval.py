@@ -1,0 +1,63 @@
+"""`gans eval` on the run side: score checkpoints (or an image set) with the eval library and write
+each run's share of the report into its directory."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from gans import checkpoint as ckpt_io
+from gans.data import load_images
+from gans.eval.inception import Inception
+from gans.eval.protocol import Protocol
+from gans.eval.records import Report, Result, Summary
+from gans.eval.reference import Reference
+from gans.eval.report import write_csv, write_json
+from gans.eval.scoring import progress_bar, score_draws, score_images
+from gans.sampling import generate, load_generator, sampling_mode
+
+
+def run_dir_of(checkpoint: Path) -> str | None:
+    return str(checkpoint.parent.parent) if checkpoint.parent.name == ckpt_io.CKPT_DIR else None
+
+
+def score_checkpoints(checkpoints: list[str | Path], protocol: Protocol, inception: Inception, ref: Reference,
+                      device: str = "auto", batch_size: int = 100, progress: bool = True) -> list[Result]:
+    """Every checkpoint (a run directory means its latest): ``protocol.repeats`` draws and their summary."""
+    paths = [ckpt_io.resolve_checkpoint(c) for c in checkpoints]  # fail on a bad path before any work
+    results = []
+    with progress_bar(len(paths) * protocol.repeats * protocol.num_samples, "generated", progress) as bar:
+        for path in paths:
+            G, cfg, state = load_generator(path, device)
+            t0 = time.perf_counter()
+            with sampling_mode(G):
+                draws = score_draws(lambda seed: generate(G, protocol.num_samples, seed, batch_size),
+                                    inception, ref, protocol, bar)
+            seconds = time.perf_counter() - t0
+            results.append(Result(str(path), draws, Summary.of(draws), run_dir=run_dir_of(path), preset=cfg.preset,
+                                  norm=cfg.norm, seed=cfg.seed, step=int(state["step"]),
+                                  params=state.get("params", {}), seconds=seconds,
+                                  images_per_s=protocol.repeats * protocol.num_samples / seconds))
+    return results
+
+
+def score_image_set(source: str, protocol: Protocol, inception: Inception, ref: Reference, data_dir: str = "data",
+                    batch_size: int = 100, progress: bool = True) -> list[Result]:
+    """One image set (a folder, an ``.npz`` or a data set name), scored once, e.g. the real-data row."""
+    images = load_images(source, data_dir)
+    with progress_bar(len(images), Path(source).name, progress) as bar:
+        result = score_images(images, inception, ref, protocol, batch_size, bar)
+    result.source = source
+    return [result]
+
+
+def write_to_runs(report: Report) -> list[Path]:
+    """Each run directory gets eval.json and eval.csv with its own checkpoints' results."""
+    by_run: dict[str, list[Result]] = {}
+    for r in report.results:
+        if r.run_dir:
+            by_run.setdefault(r.run_dir, []).append(r)
+    written = []
+    for run_dir, results in by_run.items():
+        own = report.only(results)
+        written += [write_json(own, Path(run_dir) / "eval.json"), write_csv(own, Path(run_dir) / "eval.csv")]
+    return written

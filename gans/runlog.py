@@ -1,0 +1,65 @@
+"""A run's append-only logs: metrics.jsonl (losses every --log-every steps) and eval.jsonl
+(training-time evaluations). Rows past the step a run resumes from (written by a run that was
+killed later) are dropped first, so each step appears once."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+METRICS, EVALS = "metrics.jsonl", "eval.jsonl"
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class RunLog:
+    def __init__(self, run_dir: Path, step: int) -> None:
+        self.run_dir = run_dir
+        self.trim(step)
+        self.metrics = (run_dir / METRICS).open("a")
+        self.evals = None  # opened at the first evaluation: runs without one get no empty file
+
+    def trim(self, step: int) -> None:
+        """Drop rows logged after ``step`` (a resume or rollback point); restart the steps/s clock."""
+        for name in (METRICS, EVALS):
+            path = self.run_dir / name
+            rows = read_jsonl(path)
+            kept = [r for r in rows if r["step"] <= step]
+            if len(kept) != len(rows):
+                path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        self._clock = (time.perf_counter(), step)
+
+    def train(self, step: int, values: dict[str, float]) -> dict[str, float]:
+        """Append a metrics row with the steps/s since the last one; return the row."""
+        now = time.perf_counter()
+        t0, s0 = self._clock
+        self._clock = (now, step)
+        row = {"step": step, **values, "steps_per_s": (step - s0) / (now - t0)}
+        self._write(self.metrics, row)
+        return row
+
+    def eval(self, row: dict[str, Any]) -> None:
+        if self.evals is None:
+            self.evals = (self.run_dir / EVALS).open("a")
+        self._write(self.evals, row)
+
+    @staticmethod
+    def _write(f, row: dict[str, Any]) -> None:
+        f.write(json.dumps(row) + "\n")
+        f.flush()
+
+    def close(self) -> None:
+        self.metrics.close()
+        if self.evals is not None:
+            self.evals.close()
+
+    def __enter__(self) -> "RunLog":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

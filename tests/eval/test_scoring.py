@@ -1,0 +1,76 @@
+"""The eval library on its own: protocols, scoring any draw source, and the report records."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gans.eval.metrics import extract, fid
+from gans.eval.protocol import PROTOCOLS, Protocol
+from gans.eval.records import Draw, Summary
+from gans.eval.report import csv_rows, read_json, table, write_json
+from gans.eval.scoring import prepare, report, score_draws, score_images
+from gans.shapes import make_shapes
+
+pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
+
+
+def test_protocols():
+    p = Protocol.build("sngan")
+    assert (p.name, p.num_samples, p.repeats, p.reference_count) == ("sngan", 5000, 10, 10000)
+    assert Protocol.build("sngan", num_samples=5000).name == "sngan"
+    assert Protocol.build("sngan", num_samples=100).name == "custom"
+    assert Protocol.build("50k").num_samples == 50000 and PROTOCOLS["50k"]["reference_count"] is None
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, inception_files):
+    root = tmp_path_factory.mktemp("scoring")
+    ref = root / "ref.npz"
+    np.savez(ref, x=make_shapes(24, size=16, seed=9).numpy())
+    proto = Protocol(name="test", num_samples=12, repeats=2, reference=str(ref), kid_subsets=5, kid_subset_size=12)
+    inception, reference = prepare(proto, str(inception_files["torch-fidelity"]), "cpu", "data", root / "cache",
+                                   6, False, log=lambda m: None)
+    return proto, inception, reference
+
+
+def test_any_callable_is_a_draw_source(setup):
+    """A draw is whatever the callable yields for its seed; seeds are protocol.seed + r."""
+    proto, inception, ref = setup
+    seen = []
+
+    def source(seed):
+        seen.append(seed)
+        return make_shapes(12, size=16, seed=100 + seed).split(5)
+
+    draws = score_draws(source, inception, ref, proto)
+    assert seen == [0, 1] and [d.sample_seed for d in draws] == [0, 1]
+    for d, seed in zip(draws, seen):
+        feats = extract(make_shapes(12, size=16, seed=100 + seed).split(12), inception)
+        assert d.fid == pytest.approx(fid(feats["2048"], (ref.mu, ref.sigma)), rel=1e-9)
+        assert d.num_samples == 12 and d.is_mean > 1 and d.kid_mean is not None
+    summary = Summary.of(draws)
+    assert summary.fid == pytest.approx(np.mean([d.fid for d in draws]))
+    assert summary.fid_std == pytest.approx(np.std([d.fid for d in draws]))
+
+
+def test_report_round_trips_through_json(setup, tmp_path):
+    proto, inception, ref = setup
+    result = score_images(make_shapes(12, size=16, seed=3), inception, ref, proto, batch_size=5)
+    result.preset, result.seed, result.step, result.params = "sngan", 4, 10, {"G": 1, "D": 2}
+    rep = report(proto, inception, ref, [result, result])
+    path = write_json(rep, tmp_path / "r.json")
+    back = read_json(path)
+    assert back == rep
+    raw = json.loads(path.read_text())
+    assert raw["protocol"]["reference_count"] == 24 and raw["protocol"]["weights"]["format"] == "state-dict"
+    assert raw["overall"]["fid"] == pytest.approx(result.summary.fid) and raw["overall"]["fid_std"] == 0
+    rows = csv_rows(back)
+    assert [r["row"] for r in rows] == ["draw 0", "over draws", "draw 0", "over draws", "over checkpoints"]
+    assert "all 2 checkpoints" in table(back)
+
+
+def test_records_ignore_unknown_keys_and_keep_missing_numbers_none():
+    d = Draw.from_json({"draw": 0, "sample_seed": 1, "num_samples": 5, "fid": 3.0, "extra": 1})
+    assert d.fid == 3.0 and d.is_mean is None
+    assert Summary.of([d]).is_mean is None and Summary.of([d]).fid == 3.0
