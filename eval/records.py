@@ -80,7 +80,7 @@ class Summary:
 class Result:
     """One scored source: a checkpoint or an image set, with its draws and their summary.
 
-    ``run_dir`` ... ``params`` are labels the caller attaches (which run, preset, norm, seed and step
+    ``run_dir`` ... ``params`` are labels the caller attaches (which run, system, norm, seed and step
     the source came from); the library never reads them.
     """
 
@@ -88,7 +88,7 @@ class Result:
     draws: list[Draw]
     summary: Summary
     run_dir: str | None = None
-    preset: str | None = None
+    system: str | None = None  # the preset, or its --label
     norm: str | None = None
     seed: int | None = None
     step: int | None = None

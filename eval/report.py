@@ -38,7 +38,7 @@ def table(report: Report) -> str:
                                for r in rows])
 
 
-CSV_FIELDS = ("protocol", "reference", "source", "preset", "norm", "seed", "step", "row", "num_samples",
+CSV_FIELDS = ("protocol", "reference", "source", "system", "norm", "seed", "step", "row", "num_samples",
               "is_mean", "is_std", "fid", "fid_std", "kid_mean", "kid_std")
 
 
@@ -48,7 +48,7 @@ def csv_rows(report: Report) -> list[dict[str, Any]]:
     base = {"protocol": p.name, "reference": p.reference}
     rows = []
     for r in report.results:
-        who = {"source": r.source, "preset": r.preset, "norm": r.norm, "seed": r.seed, "step": r.step}
+        who = {"source": r.source, "system": r.system, "norm": r.norm, "seed": r.seed, "step": r.step}
         for d in r.draws:
             rows.append({**base, **who, **d.to_json(), "row": f"draw {d.draw}"})
         rows.append({**base, **who, "row": "over draws", "num_samples": p.num_samples, **r.summary.to_json()})

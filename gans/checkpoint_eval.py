@@ -33,7 +33,7 @@ def score_checkpoints(checkpoints: list[str | Path], protocol: Protocol, incepti
                 draws = score_draws(lambda seed: generate(G, protocol.num_samples, seed, batch_size),
                                     inception, ref, protocol, bar)
             seconds = time.perf_counter() - t0
-            results.append(Result(str(path), draws, Summary.of(draws), run_dir=run_dir_of(path), preset=cfg.preset,
+            results.append(Result(str(path), draws, Summary.of(draws), run_dir=run_dir_of(path), system=cfg.system,
                                   norm=cfg.norm, seed=cfg.seed, step=int(state["step"]),
                                   params=state.get("params", {}), seconds=seconds,
                                   images_per_s=protocol.repeats * protocol.num_samples / seconds))

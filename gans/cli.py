@@ -303,6 +303,76 @@ def quickstart(steps: int, width: float, batch_size: int, out: str, grids: str |
     click.echo(f"compare them side by side: gans compare {out} --out report")
 
 
+def _key_values(pairs: tuple[str, ...], flag: str) -> dict:
+    """KEY=VALUE pairs; a value is read as TOML (0.25, true, [0.5, 0.9]) or else kept as text."""
+    import tomllib
+
+    out = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            raise UserError(f"{flag} {pair!r} is not KEY=VALUE (e.g. {flag} width=0.25)")
+        try:
+            out[C.field_name(key.strip())] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[C.field_name(key.strip())] = value
+    return out
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--config", "config_file", type=click.Path(), help="Study TOML file (see the README's example).")
+@click.option("--out", type=click.Path(), default="runs/study", show_default=True,
+              help="Study directory; run the command again with only --out to continue a stopped study.")
+@click.option("--systems", help="Comma-separated presets (each a system as it is), instead of the file's.")
+@click.option("--seeds", help="Comma-separated training seeds. [default: 0,1,2]")
+@click.option("--jobs", type=int, help="Runs at once; on this machine the CPU threads are shared among them. [default: 1]")
+@click.option("--executor", type=click.Choice(["local", "slurm"]),
+              help="local: subprocesses on this machine; slurm: a SLURM cluster ([slurm] table). [default: local]")
+@click.option("--train", "train_pairs", multiple=True, help="KEY=VALUE train flag for every run, e.g. --train width=0.25.")
+@click.option("--eval", "eval_pairs", multiple=True, help="KEY=VALUE eval setting: num-samples, repeats, reference, "
+                                                         "reference-count, inception-weights, batch-size, ...")
+def study(config_file: str | None, out: str, systems: str | None, seeds: str | None, jobs: int | None,
+          executor: str | None, train_pairs: tuple[str, ...], eval_pairs: tuple[str, ...]) -> None:
+    """Train systems x seeds, score each run with gans eval's engine, and write the comparison
+    report to OUT/report. Finished runs are skipped and stopped ones resumed.
+
+    \b
+    Examples:
+      gans study --config study.toml --out runs/study --jobs 2
+      gans study --systems wgan-gp,sngan,msngan --seeds 0,1,2 --train steps=2000 --train width=0.25
+      gans study --out runs/study          (continue a stopped study)
+    """
+    from gans.study import Study, load_or_create, run_study
+
+    given = None
+    if config_file or systems:
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise UserError(f"study file {path} does not exist; pass an existing TOML file to --config")
+            given = Study.from_toml(path.read_text(), str(path))
+        else:
+            given = Study(systems={})
+        if systems:
+            given.systems = {name.strip(): {} for name in systems.split(",") if name.strip()}
+        if seeds:
+            try:
+                given.seeds = [int(s) for s in seeds.split(",") if s.strip()]
+            except ValueError:
+                raise UserError(f"--seeds must be integers like 0,1,2, got {seeds!r}") from None
+        given.train.update(_key_values(train_pairs, "--train"))
+        given.eval.update(_key_values(eval_pairs, "--eval"))
+        given.jobs = jobs or given.jobs
+        given.executor = executor or given.executor
+    elif seeds or train_pairs or eval_pairs:
+        raise UserError("--seeds, --train and --eval describe a new study: pass --systems or --config too")
+    chosen = load_or_create(Path(out), given)
+    if given is None and (jobs or executor):  # continuing: how many at once may change
+        chosen.jobs, chosen.executor = jobs or chosen.jobs, executor or chosen.executor
+    run_study(Path(out), chosen, say=click.echo)
+    click.echo((Path(out) / "report" / "table.md").read_text().rstrip())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become one line on stderr and exit code 2 (``--debug`` shows all)."""
     argv = list(sys.argv[1:] if argv is None else argv)

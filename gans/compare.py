@@ -1,6 +1,6 @@
 """`gans compare`: the discriminators side by side from run directories alone, without wandb.
 
-Runs of one preset are its seeds. Numbers come from each run's ``eval.json`` (written by `gans eval`)
+Runs of one system (the preset, or its --label) are its seeds. Numbers come from each run's ``eval.json`` (written by `gans eval`)
 or, failing that, the last row of its training-time ``eval.jsonl``; the table says which.
 """
 from __future__ import annotations
@@ -107,19 +107,19 @@ def find_runs(paths: list[Path]) -> list[Run]:
     return runs
 
 
-def _by(runs: list[Run], key: str) -> dict[str, list[Run]]:
+def _by_system(runs: list[Run]) -> dict[str, list[Run]]:
     groups: dict[str, list[Run]] = {}
     for r in runs:
-        groups.setdefault(getattr(r.cfg, key), []).append(r)
+        groups.setdefault(r.cfg.system, []).append(r)
     return groups
 
 
 def table_rows(runs: list[Run]) -> list[dict[str, Any]]:
-    """One row per preset. With several seeds: mean and std over seeds of each run's number; with
+    """One row per system. With several seeds: mean and std over seeds of each run's number; with
     one: that run's own mean and std (over its draws)."""
     rows = []
-    for preset, group in _by(runs, "preset").items():
-        row: dict[str, Any] = {"preset": preset, "norm": group[0].cfg.norm,
+    for system, group in _by_system(runs).items():
+        row: dict[str, Any] = {"system": system, "norm": group[0].cfg.norm, "loss": group[0].cfg.loss,
                                "seeds": " ".join(str(r.cfg.seed) for r in group), "runs": len(group)}
         finals = [r.final for r in group if r.final]
         for name, mean_key, std_key in HEADLINE:
@@ -138,7 +138,7 @@ def table_rows(runs: list[Run]) -> list[dict[str, Any]]:
     return rows
 
 
-COLUMNS = ("preset", "norm", "seeds", "IS", "FID", "KID x1e3", "steps/s", "G params", "D params", "evaluated")
+COLUMNS = ("system", "norm", "loss", "seeds", "IS", "FID", "KID x1e3", "steps/s", "G params", "D params", "evaluated")
 
 
 def _pm(mean: float | None, std: float | None, scale: float = 1.0) -> str:
@@ -148,7 +148,7 @@ def _pm(mean: float | None, std: float | None, scale: float = 1.0) -> str:
 
 
 def _cells(row: dict[str, Any]) -> list[str]:
-    return [row["preset"], row["norm"], row["seeds"], _pm(row["is_mean"], row["is_std"]),
+    return [row["system"], row["norm"], row["loss"], row["seeds"], _pm(row["is_mean"], row["is_std"]),
             _pm(row["fid_mean"], row["fid_std"]), _pm(row["kid_mean"], row["kid_std"], 1e3),
             "—" if row["steps_per_s"] is None else f"{row['steps_per_s']:.2f}",
             f"{row['params_g']:,}", f"{row['params_d']:,}", row["evaluated"]]
@@ -185,11 +185,11 @@ def plot_fid(runs: list[Run], path: Path) -> Path:
 
     fig, ax = plt.subplots(figsize=(6, 4))
     drawn = False
-    for norm, group in _by(runs, "norm").items():
+    for system, group in _by_system(runs).items():
         series = [{e.step: e.fid for e in r.evals if e.fid is not None} for r in group if r.evals]
-        drawn |= _band(ax, series, norm) if series else False
+        drawn |= _band(ax, series, f"{system} ({group[0].cfg.norm})") if series else False
     if drawn:
-        ax.set(xlabel="generator step", ylabel="FID (training-time)", title="FID vs step by discriminator norm")
+        ax.set(xlabel="generator step", ylabel="FID (training-time)", title="FID vs step by system")
         ax.legend()
     else:
         _empty(ax, "no training-time FID in these runs: train with --eval-every N")
@@ -204,9 +204,9 @@ def plot_losses(runs: list[Run], path: Path) -> Path:
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, key, title in zip(axes, ("loss_d", "loss_g"), ("critic (D) loss", "generator (G) loss")):
-        for preset, group in _by(runs, "preset").items():
+        for system, group in _by_system(runs).items():
             _band(ax, [{m["step"]: m[key] for m in r.metrics if key in r.metrics[0]} for r in group if r.metrics],
-                  preset)
+                  system)
         ax.set(xlabel="generator step", title=title)
         if ax.lines:
             ax.legend(fontsize=8)
@@ -220,17 +220,17 @@ def plot_samples(runs: list[Run], path: Path) -> Path:
     import matplotlib.image as mpimg
     import matplotlib.pyplot as plt
 
-    groups = _by(runs, "preset")
+    groups = _by_system(runs)
     fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 3.5), squeeze=False)
-    for ax, (preset, group) in zip(axes[0], groups.items()):
+    for ax, (system, group) in zip(axes[0], groups.items()):
         run = next((r for r in group if r.grid), None)
         if run:
             ax.imshow(mpimg.imread(run.grid), interpolation="nearest")
             step = int(run.grid.stem.split("_")[1])
-            ax.set_title(f"{preset} ({run.cfg.norm})\n{run.path.name}, step {step}", fontsize=9)
+            ax.set_title(f"{system} ({run.cfg.norm})\n{run.path.name}, step {step}", fontsize=9)
             ax.axis("off")
         else:
-            _empty(ax, f"{preset}: no sample grid")
+            _empty(ax, f"{system}: no sample grid")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -246,7 +246,7 @@ def _img(path: Path) -> str:
 def html_report(rows: list[dict[str, Any]], runs: list[Run], plots: dict[str, Path]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in _cells(r)) + "</tr>" for r in rows)
-    listed = "".join(f"<li>{html.escape(str(r.path))}: {r.cfg.preset}, norm {r.cfg.norm}, seed {r.cfg.seed}, "
+    listed = "".join(f"<li>{html.escape(str(r.path))}: {r.cfg.system}, norm {r.cfg.norm}, loss {r.cfg.loss}, seed {r.cfg.seed}, "
                      f"{r.metrics[-1]['step'] if r.metrics else 0} steps</li>" for r in runs)
     figures = "".join(f"<h2>{html.escape(title)}</h2>{_img(p)}" for title, p in plots.items())
     return f"""<!doctype html>

@@ -67,6 +67,8 @@ def _norm_help() -> str:
 @dataclass
 class TrainConfig:
     preset: str = _opt("sngan", "System: critic norm, loss, penalty and optimizer together.", choices=lambda: PRESETS)
+    label: str = _opt("", "Name of this system in run names, reports and wandb groups, for a preset with "
+                          "changed flags (e.g. sngan-wgan). [default: the preset]")
     setting: str = _opt("", "SNGAN-paper optimizer setting (lr, betas, n-critic) instead of the preset's.",
                         choices=lambda: SETTINGS)
     norm: str = _opt("sn", _norm_help)
@@ -113,8 +115,13 @@ class TrainConfig:
         return d
 
     @property
+    def system(self) -> str:
+        """What reports group seeds by: the label, else the preset."""
+        return self.label or self.preset
+
+    @property
     def run_name(self) -> str:
-        return f"{self.preset}-seed{self.seed}"
+        return f"{self.system}-seed{self.seed}"
 
 
 FIELDS = {f.name: f for f in fields(TrainConfig)}

@@ -1,7 +1,7 @@
 """Experiment tracking: what the trainer reports, and the wandb backend that shows it.
 
 The trainer calls a :class:`Tracker` at its logging cadence with values it already synced to the CPU,
-so tracking adds no device syncs to the hot loop. wandb runs are grouped by preset and carry ``norm``
+so tracking adds no device syncs to the hot loop. wandb runs are grouped by system (preset or label) and carry ``norm``
 in their config, so a dashboard can group FID-vs-step curves by normalization with seed bands.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Tracker:
 class WandbSettings:
     project: str = "gans"
     entity: str | None = None
-    group: str | None = None  # default: the preset
+    group: str | None = None  # default: the system (the preset, or its --label)
     mode: str = "offline"
     tags: list[str] = field(default_factory=list)
 
@@ -91,7 +91,7 @@ def start_wandb(settings: WandbSettings, run_dir: Path, name: str, group: str, c
 
 def log_eval_report(report: "Report", settings: WandbSettings, where: Path) -> list:
     """Each evaluated run gets its repeated-draw table (a wandb Table) and summary numbers, in the
-    wandb run of its training when it had one, else a new run in the preset's group. Image sets
+    wandb run of its training when it had one, else a new run in its system's group. Image sets
     (no training run) get an eval run of their own under ``where``."""
     import wandb
 
@@ -101,7 +101,7 @@ def log_eval_report(report: "Report", settings: WandbSettings, where: Path) -> l
     for r in report.results:
         run_dir = Path(r.run_dir) if r.run_dir else where
         name = run_dir.name if r.run_dir else f"images-{Path(r.source).stem}"
-        run = start_wandb(settings, run_dir, name, r.preset or "real-data",
+        run = start_wandb(settings, run_dir, name, r.system or "real-data",
                           {"eval_protocol": report.to_json()["protocol"]}, "eval", keep_id=bool(r.run_dir))
         rows = csv_rows(report.only([r]))  # one source: its draws and their summary
         table = wandb.Table(columns=list(CSV_FIELDS), data=[[row[c] for c in CSV_FIELDS] for row in rows])
@@ -116,7 +116,7 @@ def log_eval_report(report: "Report", settings: WandbSettings, where: Path) -> l
 
 class WandbTracker(Tracker):
     def __init__(self, settings: WandbSettings, cfg, params: dict[str, int], run_dir: Path) -> None:
-        self.run = start_wandb(settings, run_dir, cfg.run_name, cfg.preset, wandb_config(cfg, params), "train")
+        self.run = start_wandb(settings, run_dir, cfg.run_name, cfg.system, wandb_config(cfg, params), "train")
         self.run.define_metric("step")
         for prefix in ("train/*", "eval/*", "samples"):
             self.run.define_metric(prefix, step_metric="step")

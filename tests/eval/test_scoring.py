@@ -57,7 +57,7 @@ def test_any_callable_is_a_draw_source(setup):
 def test_report_round_trips_through_json(setup, tmp_path):
     proto, inception, ref = setup
     result = score_images(make_shapes(12, size=16, seed=3), inception, ref, proto, batch_size=5)
-    result.preset, result.seed, result.step, result.params = "sngan", 4, 10, {"G": 1, "D": 2}
+    result.system, result.seed, result.step, result.params = "sngan", 4, 10, {"G": 1, "D": 2}
     rep = report(proto, inception, ref, [result, result])
     path = write_json(rep, tmp_path / "r.json")
     back = read_json(path)

@@ -98,7 +98,7 @@ def test_compare_report_equals_eval_json(tracked_runs, capsys):
     root, runs = tracked_runs
     out = root / "report"
     assert main(["compare", str(root / "runs"), "--out", str(out)]) == 0
-    rows = {r["preset"]: r for r in csv.DictReader((out / "table.csv").open())}
+    rows = {r["system"]: r for r in csv.DictReader((out / "table.csv").open())}
     for preset in PRESETS:
         per_seed = [json.loads((runs[(preset, s)] / "eval.json").read_text())["results"][0]["summary"] for s in SEEDS]
         for name, key in (("fid", "fid"), ("is", "is_mean"), ("kid", "kid_mean")):

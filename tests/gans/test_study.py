@@ -1,0 +1,108 @@
+"""`gans study` end to end through submitit's local executor, and continuing a stopped study."""
+import json
+
+import pytest
+import torch
+
+from gans import checkpoint as ckpt_io
+from gans.cli import main
+from gans.errors import UserError
+from gans.study import Study, load_or_create, run_configs
+
+STUDY = """
+seeds = [0, 1]
+jobs = 2
+[systems]
+sngan = {}
+msngan-wgan = { preset = "msngan", loss = "wgan" }
+[train]
+dataset = "shapes[:64]"
+image-size = 32
+width = 0.0625
+z-dim = 8
+batch-size = 8
+n-critic = 1
+steps = 4
+checkpoint-every = 2
+sample-every = 2
+log-every = 1
+device = "cpu"
+deterministic = true
+[eval]
+num-samples = 10
+reference = "shapes[100:130]"
+kid-subsets = 5
+"""
+
+
+def test_study_file_round_trips_and_names_systems(tmp_path):
+    study = Study.from_toml(STUDY, "s.toml")
+    assert Study.from_toml(study.to_toml(), "again.toml") == study
+    cfgs = run_configs(study, tmp_path)
+    assert [c.run_name for c in cfgs] == ["sngan-seed0", "sngan-seed1", "msngan-wgan-seed0", "msngan-wgan-seed1"]
+    wgan = cfgs[2]
+    assert (wgan.preset, wgan.label, wgan.loss, wgan.norm) == ("msngan", "msngan-wgan", "wgan", "msn:layers=seed")
+    assert all(c.width == 0.0625 and c.out.startswith(str(tmp_path / "runs")) for c in cfgs)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("seeds = [0]\n", "'systems' must list presets"),
+    ('systems = ["nope"]\n', "unknown preset 'nope'"),
+    ('systems = ["sngan"]\ncolour = 1\n', "unknown key 'colour'"),
+    ('systems = ["sngan"]\n[train]\nseed = 3\n', "cannot set 'seed'"),
+    ('systems = ["sngan"]\n[eval]\nfoo = 3\n', "[eval] has no key 'foo'"),
+    ('systems = ["sngan"]\n[train]\nlr = -1\n', "--lr must be > 0"),
+])
+def test_bad_study_files_are_one_line_errors(tmp_path, text, message):
+    with pytest.raises(UserError, match=message.replace("[", r"\[")):
+        study = Study.from_toml(text, "s.toml")
+        study.check()
+        run_configs(study, tmp_path)
+
+
+def test_a_different_study_in_the_same_directory_is_refused(tmp_path):
+    study = Study.from_toml(STUDY, "s.toml")
+    (tmp_path / "study.toml").write_text(study.to_toml())
+    other = Study.from_toml(STUDY.replace("steps = 4", "steps = 8"), "s.toml")
+    with pytest.raises(UserError, match="holds a different study"):
+        load_or_create(tmp_path, other)
+    more_jobs = Study.from_toml(STUDY.replace("jobs = 2", "jobs = 4"), "s.toml")
+    assert load_or_create(tmp_path, more_jobs) is more_jobs  # how many at once is not the experiment
+    assert load_or_create(tmp_path, None) == study
+
+
+@pytest.mark.slow
+def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, inception_files):
+    config = tmp_path / "study.toml"
+    config.write_text(STUDY)
+    out = tmp_path / "study"
+    weights = f"inception-weights={inception_files['torch-fidelity']}"
+    assert main(["study", "--config", str(config), "--out", str(out), "--eval", weights]) == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "4 runs, 0 done, 4 to run, 2 at a time (local)" in printed
+    runs = sorted(p.name for p in (out / "runs").iterdir())
+    assert runs == ["msngan-wgan-seed0", "msngan-wgan-seed1", "sngan-seed0", "sngan-seed1"]
+    for run in runs:
+        report = json.loads((out / "runs" / run / "eval.json").read_text())
+        assert report["results"][0]["step"] == 4 and report["protocol"]["num_samples"] == 10
+    table = (out / "report" / "table.md").read_text()
+    assert "| sngan | sn | hinge | 0 1 |" in table and "| msngan-wgan | msn:layers=seed | wgan | 0 1 |" in table
+    assert (out / "report" / "report.html").stat().st_size > 1000
+    assert list((out / "jobs").glob("*_log.out"))  # submitit ran them
+
+    # a study stopped part-way: one run killed after its step-2 checkpoint, the others finished
+    stopped = out / "runs" / "sngan-seed1"
+    final = ckpt_io.load_checkpoint(stopped)
+    (stopped / "checkpoints" / "ckpt_00000004.pt").unlink()
+    (stopped / "eval.json").unlink()
+    untouched = {p: p.stat().st_mtime_ns for run in runs if run != "sngan-seed1"
+                 for p in (out / "runs" / run).rglob("*") if p.is_file()}
+    assert main(["study", "--out", str(out)]) == 0  # the stored study, continued
+    printed = capsys.readouterr().out
+    assert "4 runs, 3 done, 1 to run" in printed and "[1/1] sngan-seed1" in printed
+    assert {p: p.stat().st_mtime_ns for p in untouched} == untouched  # finished runs were not redone
+    resumed = ckpt_io.load_checkpoint(stopped)
+    assert all(torch.equal(final["G"][k], resumed["G"][k]) for k in final["G"])
+    logs = " ".join(p.read_text() for p in (out / "jobs").glob("*_log.out"))
+    assert f"resuming {stopped} from step 2" in logs  # resumed, not restarted
+    assert json.loads((stopped / "eval.json").read_text())["results"][0]["step"] == 4
