@@ -272,6 +272,28 @@ def compare(runs: tuple[str, ...], out: str) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(), default="report/diagnostics", show_default=True, help="Figure folder.")
+def diagnose(runs: tuple[str, ...], out: str) -> None:
+    """The MSN paper's claims about the critic, one figure and one measured reading each (gradient
+    sparsity, mean drift, gradient variance, singular values, Lipschitz), from runs trained with
+    --diagnose-every N. One curve per system, with a band over seeds.
+
+    \b
+    Example:
+      gans diagnose runs/sngan-seed0 runs/msngan-seed0 runs/wgan-gp-seed0 --out report/diagnostics
+    """
+    from gans.claims import diagnose as write_figures
+    from gans.files import check_writable
+
+    if Path(out).exists() and not Path(out).is_dir():
+        raise UserError(f"--out {out} is a file; pass a folder for the figures")
+    check_writable(out)
+    for claim, png, reading in write_figures([Path(r) for r in runs], Path(out)):
+        click.echo(f"{png}: {reading}")
+
+
+@cli.command(context_settings=CONTEXT)
 @click.option("--steps", type=int, default=600, show_default=True, help="Generator steps per system.")
 @click.option("--width", type=float, default=0.25, show_default=True, help="Channel multiplier.")
 @click.option("--batch-size", type=int, default=32, show_default=True, help="Batch size.")

@@ -23,7 +23,7 @@ from gans.files import check_writable
 from gans.eval.records import Summary
 from gans.eval.report import read_json
 from gans.periodic_eval import EvalPoint
-from gans.runlog import EVALS, METRICS, read_jsonl
+from gans.runlog import DIAGNOSTICS, EVALS, METRICS, read_jsonl
 
 HEADLINE = (("is", "is_mean", "is_std"), ("fid", "fid", "fid_std"), ("kid", "kid_mean", "kid_std"))
 
@@ -243,12 +243,16 @@ def _img(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
-def html_report(rows: list[dict[str, Any]], runs: list[Run], plots: dict[str, Path]) -> str:
+def html_report(rows: list[dict[str, Any]], runs: list[Run], plots: dict[str, Path],
+                claims: list[tuple[str, Path, str]] = ()) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in _cells(r)) + "</tr>" for r in rows)
     listed = "".join(f"<li>{html.escape(str(r.path))}: {r.cfg.system}, norm {r.cfg.norm}, loss {r.cfg.loss}, seed {r.cfg.seed}, "
                      f"{r.metrics[-1]['step'] if r.metrics else 0} steps</li>" for r in runs)
     figures = "".join(f"<h2>{html.escape(title)}</h2>{_img(p)}" for title, p in plots.items())
+    if claims:
+        figures += "<h2>Checking the paper's claims (gans diagnose)</h2>" + "".join(
+            f"<h3>{html.escape(claim)}</h3><p>{html.escape(reading)}</p>{_img(p)}" for claim, p, reading in claims)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>gans compare</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
@@ -285,6 +289,12 @@ def compare(paths: list[Path], out: Path) -> dict[str, Path]:
              "Losses": plot_losses(runs, out / "losses.png"),
              "Final samples": plot_samples(runs, out / "samples.png")}
     written.update({p.name: p for p in plots.values()})
+    claims = []
+    if any((r.path / DIAGNOSTICS).is_file() for r in runs):
+        from gans.claims import diagnose
+
+        claims = diagnose([r.path for r in runs], out / "diagnostics")
+        written.update({f"diagnostics/{p.name}": p for _, p, _ in claims})
     written["report.html"] = out / "report.html"
-    written["report.html"].write_text(html_report(rows, runs, plots))
+    written["report.html"].write_text(html_report(rows, runs, plots, claims))
     return written

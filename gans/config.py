@@ -106,6 +106,9 @@ class TrainConfig:
     eval_samples: int = _opt(1000, "Generated images per training-time evaluation (fixed latents).")
     eval_reference: str = _opt("", "Reference for training-time FID (as in gans eval). [default: the training data]")
     eval_reference_count: int = _opt(0, "First N reference images (0: all).")
+    diagnose_every: int = _opt(0, "Measure the critic every N steps into diagnostics.jsonl: mean drift, gradient "
+                                  "sparsity and variance, singular values, Lipschitz estimate (0: never).",
+                               resumable=True)
     inception_weights: str = _opt("", "Inception weight file for --eval-every (see gans eval --help). "
                                       "[default: $GANS_INCEPTION_WEIGHTS, else found or downloaded]", resumable=True)
 
@@ -255,7 +258,7 @@ def validate(cfg: TrainConfig) -> None:
         values = getattr(cfg, name) if name == "betas" else (getattr(cfg, name),)
         if not all(math.isfinite(v) for v in values):
             raise UserError(f"{flag(name)} must be a finite number, got {getattr(cfg, name)}")
-    for name in ("rollback", "eval_every", "eval_reference_count"):
+    for name in ("rollback", "eval_every", "eval_reference_count", "diagnose_every"):
         if getattr(cfg, name) < 0:
             raise UserError(f"{flag(name)} must be >= 0, got {getattr(cfg, name)}")
     if cfg.eval_samples < 10:

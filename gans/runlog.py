@@ -1,5 +1,5 @@
-"""A run's append-only logs: metrics.jsonl (losses every --log-every steps) and eval.jsonl
-(training-time evaluations). Rows past the step a run resumes from (written by a run that was
+"""A run's append-only logs: metrics.jsonl (losses every --log-every steps), eval.jsonl
+(training-time evaluations) and diagnostics.jsonl (--diagnose-every). Rows past the step a run resumes from (written by a run that was
 killed later) are dropped first, so each step appears once."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-METRICS, EVALS = "metrics.jsonl", "eval.jsonl"
+METRICS, EVALS, DIAGNOSTICS = "metrics.jsonl", "eval.jsonl", "diagnostics.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -22,11 +22,11 @@ class RunLog:
         self.run_dir = run_dir
         self.trim(step)
         self.metrics = (run_dir / METRICS).open("a")
-        self.evals = None  # opened at the first evaluation: runs without one get no empty file
+        self.evals = self.diagnostics = None  # opened at their first row: runs without one get no empty file
 
     def trim(self, step: int) -> None:
         """Drop rows logged after ``step`` (a resume or rollback point); restart the steps/s clock."""
-        for name in (METRICS, EVALS):
+        for name in (METRICS, EVALS, DIAGNOSTICS):
             path = self.run_dir / name
             rows = read_jsonl(path)
             kept = [r for r in rows if r["step"] <= step]
@@ -48,6 +48,11 @@ class RunLog:
             self.evals = (self.run_dir / EVALS).open("a")
         self._write(self.evals, row)
 
+    def diagnosis(self, row: dict[str, Any]) -> None:
+        if self.diagnostics is None:
+            self.diagnostics = (self.run_dir / DIAGNOSTICS).open("a")
+        self._write(self.diagnostics, row)
+
     @staticmethod
     def _write(f, row: dict[str, Any]) -> None:
         f.write(json.dumps(row) + "\n")
@@ -55,8 +60,9 @@ class RunLog:
 
     def close(self) -> None:
         self.metrics.close()
-        if self.evals is not None:
-            self.evals.close()
+        for f in (self.evals, self.diagnostics):
+            if f is not None:
+                f.close()
 
     def __enter__(self) -> "RunLog":
         return self

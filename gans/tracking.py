@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from gans.errors import UserError
 
 if TYPE_CHECKING:
+    from gans.diagnostics import Diagnosis
     from gans.eval.records import Report
     from gans.periodic_eval import EvalPoint
 
@@ -30,6 +31,8 @@ class Tracker:
     def log_eval(self, point: "EvalPoint") -> None: ...
 
     def log_grid(self, path: Path, step: int) -> None: ...
+
+    def log_diagnosis(self, diagnosis: "Diagnosis") -> None: ...
 
     def finish(self, summary: dict[str, Any]) -> None: ...
 
@@ -118,7 +121,7 @@ class WandbTracker(Tracker):
     def __init__(self, settings: WandbSettings, cfg, params: dict[str, int], run_dir: Path) -> None:
         self.run = start_wandb(settings, run_dir, cfg.run_name, cfg.system, wandb_config(cfg, params), "train")
         self.run.define_metric("step")
-        for prefix in ("train/*", "eval/*", "samples"):
+        for prefix in ("train/*", "eval/*", "diag/*", "samples"):
             self.run.define_metric(prefix, step_metric="step")
 
     def log_train(self, row: dict[str, float]) -> None:
@@ -132,6 +135,12 @@ class WandbTracker(Tracker):
         import wandb
 
         self.run.log({"step": step, "samples": wandb.Image(str(path), caption=f"step {step}")})
+
+    def log_diagnosis(self, diagnosis: "Diagnosis") -> None:
+        import wandb
+
+        hist = wandb.Histogram(np_histogram=(diagnosis.hist_counts, diagnosis.hist_edges))
+        self.run.log({"step": diagnosis.step, **diagnosis.flat(), "diag/grad_log10_hist": hist})
 
     def finish(self, summary: dict[str, Any]) -> None:
         for k, v in summary.items():

@@ -10,6 +10,7 @@ from torchvision.utils import save_image
 from gans import checkpoint as ckpt_io
 from gans.config import TrainConfig, to_toml
 from gans.data import Batches, check_shape, load_images
+from gans.diagnostics import Diagnoser
 from gans.errors import Diverged, Interrupted, UserError
 from gans.losses import get_loss, gradient_penalty
 from gans.models import count_parameters
@@ -48,6 +49,8 @@ class Trainer:
         self.last_eval: EvalPoint | None = None
         self.last_path: Path | None = None  # the newest checkpoint on disk
         self.evaluator = PeriodicEval(cfg, images, self.device) if cfg.eval_every else None
+        self.diagnoser = (Diagnoser(images, cfg.batch_size, cfg.z_dim, cfg.seed, self.device)
+                          if cfg.diagnose_every else None)
 
     def lr_at(self, step: int) -> float:
         lr = self.cfg.lr * self.lr_scale
@@ -155,6 +158,10 @@ class Trainer:
             log.eval(point.to_json())
             bar.write(f"step {self.step}: FID {point.fid:.2f} (best {self.best_fid:.2f})")
             tracker.log_eval(point)
+        if self.diagnoser and due(cfg.diagnose_every):
+            diagnosis = self.diagnoser(self)
+            log.diagnosis(diagnosis.to_json())
+            tracker.log_diagnosis(diagnosis)
         if due(cfg.checkpoint_every) or stopping:
             self.check_finite(weights=True)
             self.last_path = self.save_checkpoint()
