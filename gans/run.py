@@ -65,8 +65,11 @@ def dry_run_report(cfg: TrainConfig) -> str:
               "D parameters by norm at this width (BN adds a scale and shift per channel; SN and MSN "
               "add nothing, MSN's beta replaces the conv bias):"]
     for name in NORMS:
-        n = count_parameters(build_discriminator(dataclasses.replace(cfg, norm=name)))
-        lines.append(f"  {name:>9}: {n:,}")
+        try:
+            n = f"{count_parameters(build_discriminator(dataclasses.replace(cfg, norm=name))):,}"
+        except ValueError as e:  # a norm that needs another architecture says which
+            n = f"- ({e})"
+        lines.append(f"  {name:>9}: {n}")
     return "\n".join(lines)
 
 

@@ -125,6 +125,8 @@ class Trainer:
         bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.cfg.run_name, unit="it",
                    dynamic_ncols=True, disable=not progress)
         with StopSignals(say=bar.write) as stop, RunLog(self.run_dir, self.step) as log:
+            if self.last_path is None:  # a new run: the untrained networks are its baseline (and resume point)
+                self.after_step({}, log, tracker, bar, stopping=False)
             while self.step < self.cfg.steps:
                 stats = self.train_step()
                 bar.update(1)
@@ -145,12 +147,12 @@ class Trainer:
         def due(every: int) -> bool:
             return every > 0 and (self.step % every == 0 or self.step == cfg.steps)
 
-        if due(cfg.log_every):
+        if due(cfg.log_every) and stats:
             self.check_finite()
             row = log.train(self.step, {**{k: v.item() for k, v in stats.items()}, "lr": self.lr_at(self.step - 1)})
             bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}", refresh=False)
             tracker.log_train(row)
-        if due(cfg.sample_every):
+        if due(cfg.sample_every) and self.step:
             tracker.log_grid(self.save_grid(), self.step)
         if self.evaluator and due(cfg.eval_every):
             self.check_finite(weights=True)

@@ -94,7 +94,7 @@ def test_diagnostics_leave_training_bitwise_unchanged(trained, tmp_path):
         assert all(torch.equal(sa[k], sb[k]) for k in sa)
     rows = [Diagnosis.from_json(json.loads(line))
             for line in (watched.run_dir / "diagnostics.jsonl").read_text().splitlines()]
-    assert [r.step for r in rows] == [1, 2, 3, 4] and len(rows[0].layers) == 8
+    assert [r.step for r in rows] == [0, 1, 2, 3, 4] and len(rows[0].layers) == 8
     assert not (plain.run_dir / "diagnostics.jsonl").exists()
     assert sum(rows[-1].hist_counts) > 0 and "diag/layer4/grad_sparsity" in rows[-1].flat()
 

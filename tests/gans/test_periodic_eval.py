@@ -26,13 +26,13 @@ def test_fid_every_n_steps_and_best_checkpoint(tiny_cfg, eval_flags):
     trainer = Trainer(tiny_cfg(**eval_flags))
     trainer.fit(progress=False)
     rows = [json.loads(line) for line in (trainer.run_dir / "eval.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in rows] == [2, 4]
+    assert [r["step"] for r in rows] == [0, 2, 4]  # step 0: the untrained generator
     assert all(r["fid"] > 0 and r["is_mean"] >= 1 and r["kid_mean"] is not None for r in rows)
     best = min(r["fid"] for r in rows)
     assert rows[-1]["best_fid"] == best
     state = ckpt_io.load_checkpoint(trainer.run_dir / "checkpoints" / "best.pt")
     assert state["best_fid"] == best and state["step"] == rows[[r["fid"] for r in rows].index(best)]["step"]
-    assert len(ckpt_io.list_checkpoints(trainer.run_dir)) == 2  # best.pt is not a numbered checkpoint
+    assert len(ckpt_io.list_checkpoints(trainer.run_dir)) == 3  # 0, 2, 4; best.pt is not a numbered checkpoint
 
 
 def test_evaluation_does_not_change_training(tiny_cfg, eval_flags, tmp_path):
@@ -57,7 +57,7 @@ def test_resume_keeps_best_fid_and_trims_eval_log(tiny_cfg, eval_flags, tmp_path
     assert resumed.best_fid == first.best_fid
     resumed.fit(progress=False)
     steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]
-    assert steps == [2, 4, 6]
+    assert steps == [0, 2, 4, 6]
 
 
 def test_bad_eval_settings_are_user_errors(tiny_cfg, tmp_path):

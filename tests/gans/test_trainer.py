@@ -29,7 +29,8 @@ def test_each_system_trains_and_writes_its_run(tiny_cfg, preset):
     assert all(r["penalty"] > 0 for r in rows) == cfg.gp
     assert (t.run_dir / "samples" / "step_00000004.png").stat().st_size > 100
     assert (t.run_dir / "config.toml").exists()
-    assert [s for s, _ in ckpt_io.list_checkpoints(t.run_dir)] == [2, 4] and last.name == "ckpt_00000004.pt"
+    # step 0: the untrained networks, a baseline and a resume point from the start
+    assert [s for s, _ in ckpt_io.list_checkpoints(t.run_dir)] == [0, 2, 4] and last.name == "ckpt_00000004.pt"
 
 
 def test_checkpoint_holds_everything_and_loads_safely(tiny_cfg):
