@@ -45,6 +45,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 LR_DECAYS = ("none", "linear")
 D_PASSES = ("separate", "joint")
+D_ARCHS = ("standard", "separable")
 
 
 def _opt(default: Any, help: str, resumable: bool = False, choices: Any = None) -> Any:
@@ -72,6 +73,8 @@ class TrainConfig:
     setting: str = _opt("", "SNGAN-paper optimizer setting (lr, betas, n-critic) instead of the preset's.",
                         choices=lambda: SETTINGS)
     norm: str = _opt("sn", _norm_help)
+    d_arch: str = _opt("standard", "Critic architecture: standard convs, or depthwise-separable ones (for dsn).",
+                       choices=lambda: D_ARCHS)
     g_norm: str = _opt("bn", "Generator normalization (same syntax as --norm).")
     loss: str = _opt("hinge", "Adversarial objective.", choices=_losses)
     gp: bool = _opt(False, "Add the WGAN-GP gradient penalty.")
@@ -247,7 +250,7 @@ def validate(cfg: TrainConfig) -> None:
             get_norm(getattr(cfg, name))
         except ValueError as e:
             raise UserError(f"{flag(name)}: {e}") from None
-    for name in ("loss", "lr_decay", "d_pass"):
+    for name in ("loss", "lr_decay", "d_pass", "d_arch"):
         allowed = choices(name)
         if getattr(cfg, name) not in allowed:
             raise UserError(f"unknown {flag(name)} {getattr(cfg, name)!r}; choose one of {', '.join(allowed)}")

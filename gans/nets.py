@@ -28,7 +28,7 @@ def build_generator(cfg: "TrainConfig") -> Generator:
 
 
 def build_discriminator(cfg: "TrainConfig") -> Discriminator:
-    return Discriminator(cfg.width, cfg.image_size, cfg.channels, cfg.norm)
+    return Discriminator(cfg.width, cfg.image_size, cfg.channels, cfg.norm, arch=cfg.d_arch)
 
 
 def to_uint8(x: torch.Tensor) -> torch.Tensor:

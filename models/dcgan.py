@@ -49,25 +49,45 @@ class Generator(nn.Module):
         return torch.tanh(self.to_rgb(self.body(h)))
 
 
+ARCHS = ("standard", "separable")
+
+
 class Discriminator(nn.Module):
-    """Seven convs (3x3 s1 / 4x4 s2 alternating, 64 -> 512 channels), LeakyReLU(0.1), dense -> 1."""
+    """Seven convs (3x3 s1 / 4x4 s2 alternating, 64 -> 512 channels), LeakyReLU(0.1), dense -> 1.
+
+    ``arch="separable"`` makes each k x k conv depthwise-separable: a depthwise k x k conv (in -> in,
+    groups=in, same stride) then a pointwise 1x1 conv (in -> out), each its own norm slot (so slot
+    indices count both: 1..14, head 15), LeakyReLU after the pointwise only. That is what `dsn`
+    normalizes.
+    """
 
     def __init__(
-        self, width: float = 1.0, image_size: int = 32, channels: int = 3, norm: str = "sn"
+        self, width: float = 1.0, image_size: int = 32, channels: int = 3, norm: str = "sn",
+        arch: str = "standard",
     ) -> None:
         super().__init__()
         _check_size(image_size)
+        if arch not in ARCHS:
+            raise ValueError(f"unknown critic arch {arch!r}; choose one of {', '.join(ARCHS)}")
         wrap = get_norm(norm)
         plan = [(3, 1, 64), (4, 2, 64), (3, 1, 128), (4, 2, 128), (3, 1, 256), (4, 2, 256), (3, 1, 512)]
-        layers, cin = [], channels
-        for n, (k, s, base) in enumerate(plan, start=1):
+        layers, cin, n = [], channels, 0
+        for k, s, base in plan:
             cout = _width(base, width)
-            make = lambda b, i=cin, o=cout, k=k, s=s: nn.Conv2d(i, o, k, s, 1, bias=b)  # noqa: E731
-            layers += [wrap(Slot(make, cout, False, n)), nn.LeakyReLU(0.1)]
+            if arch == "separable":
+                depthwise = lambda b, c=cin, k=k, s=s: nn.Conv2d(c, c, k, s, 1, groups=c, bias=b)  # noqa: E731
+                pointwise = lambda b, i=cin, o=cout: nn.Conv2d(i, o, 1, bias=b)  # noqa: E731
+                layers += [wrap(Slot(depthwise, cin, False, n + 1)), wrap(Slot(pointwise, cout, False, n + 2))]
+                n += 2
+            else:
+                make = lambda b, i=cin, o=cout, k=k, s=s: nn.Conv2d(i, o, k, s, 1, bias=b)  # noqa: E731
+                layers.append(wrap(Slot(make, cout, False, n + 1)))
+                n += 1
+            layers.append(nn.LeakyReLU(0.1))
             cin = cout
         self.body = nn.Sequential(*layers)
         flat = cin * (image_size // 8) ** 2
-        self.head = wrap(Slot(lambda b: nn.Linear(flat, 1, bias=b), 1, True, len(plan) + 1))
+        self.head = wrap(Slot(lambda b: nn.Linear(flat, 1, bias=b), 1, True, n + 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x).flatten(1)).squeeze(1)

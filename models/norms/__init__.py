@@ -45,6 +45,11 @@ NORMS: Registry = Registry(__name__, {
     "sn": ".spectral:spectral_norm",
     "msn": ".mean_spectral:mean_spectral_norm",
     "ln": ".layer:layer_norm",
+    "bssn": ".bidirectional:bidirectional_spectral_norm",
+    "ssn": ".bidirectional:scaled_spectral_norm",
+    "wn": ".weight:weight_norm",
+    "cwn": ".centered_weight:centered_weight_norm",
+    "dsn": ".separable:depthwise_spectral_norm",
     "none": ".plain:plain",
 })
 
