@@ -13,7 +13,7 @@ from gans.eval.records import Report, Result, Summary
 from gans.eval.reference import Reference
 from gans.eval.report import write_csv, write_json
 from gans.eval.scoring import progress_bar, score_draws, score_images
-from gans.sampling import generate, load_generator, sampling_mode
+from gans.sampling import generate, load_generator, sampling_mode, uses_ema
 
 
 def run_dir_of(checkpoint: Path) -> str | None:
@@ -21,13 +21,15 @@ def run_dir_of(checkpoint: Path) -> str | None:
 
 
 def score_checkpoints(checkpoints: list[str | Path], protocol: Protocol, inception: Inception, ref: Reference,
-                      device: str = "auto", batch_size: int = 100, progress: bool = True) -> list[Result]:
-    """Every checkpoint (a run directory means its latest): ``protocol.repeats`` draws and their summary."""
+                      device: str = "auto", batch_size: int = 100, progress: bool = True,
+                      ema: bool = True) -> list[Result]:
+    """Every checkpoint (a run directory means its latest): ``protocol.repeats`` draws and their
+    summary; of its EMA generator when it has one, unless ``ema`` is False."""
     paths = [ckpt_io.resolve_checkpoint(c) for c in checkpoints]  # fail on a bad path before any work
     results = []
     with progress_bar(len(paths) * protocol.repeats * protocol.num_samples, "generated", progress) as bar:
         for path in paths:
-            G, cfg, state = load_generator(path, device)
+            G, cfg, state = load_generator(path, device, ema)
             t0 = time.perf_counter()
             with sampling_mode(G):
                 draws = score_draws(lambda seed: generate(G, protocol.num_samples, seed, batch_size),
@@ -35,7 +37,7 @@ def score_checkpoints(checkpoints: list[str | Path], protocol: Protocol, incepti
             seconds = time.perf_counter() - t0
             results.append(Result(str(path), draws, Summary.of(draws), run_dir=run_dir_of(path), system=cfg.system,
                                   norm=cfg.norm, seed=cfg.seed, step=int(state["step"]),
-                                  params=state.get("params", {}), seconds=seconds,
+                                  params=state.get("params", {}), ema=uses_ema(state, ema), seconds=seconds,
                                   images_per_s=protocol.repeats * protocol.num_samples / seconds))
     return results
 

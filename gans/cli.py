@@ -75,8 +75,11 @@ def cli(debug: bool) -> None:
 @click.option("--resume", type=click.Path(), help="Continue RUN_DIR from its latest checkpoint.")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and parameter counts, then exit.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+@click.option("--nproc", type=int, help="Train on N processes (GPUs, or CPU processes on gloo) through torchrun; "
+                                        "--batch-size is the total over them.")
 @_wandb_options
-def train(config_file: str | None, resume: str | None, dry_run: bool, progress: bool, **flags) -> None:
+def train(config_file: str | None, resume: str | None, dry_run: bool, progress: bool, nproc: int | None,
+          **flags) -> None:
     """Train a generator against a discriminator with the chosen normalization.
 
     \b
@@ -87,6 +90,8 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
     """
     from gans.run import dry_run_report, resume_config_of, resume_run, start_run
 
+    if nproc is not None and nproc < 1:
+        raise UserError(f"--nproc must be >= 1, got {nproc}")
     wandb = wandb_settings(flags)
     given = {k: v for k, v in flags.items() if v is not None}
     if dry_run:
@@ -95,7 +100,7 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
         return
     trainer = resume_run(resume, given, config_file) if resume else start_run(C.resolve(flags, config_file))
     tracker = None
-    if wandb:
+    if wandb and trainer.ranks.main:
         from gans.tracking import WandbTracker
 
         tracker = WandbTracker(wandb, trainer.cfg, trainer.params, trainer.run_dir)
@@ -105,7 +110,8 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
         if tracker:
             tracker.finish(trainer.summary())
             _say_wandb(tracker.run, wandb.mode)
-    click.echo(f"done: {trainer.run_dir} (checkpoint {path})")
+    if trainer.ranks.main:
+        click.echo(f"done: {trainer.run_dir} (checkpoint {path})")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -120,13 +126,15 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
 @click.option("--interpolate", type=click.Path(), help="Also write a latent interpolation grid (PNG) here: "
                                                        "8 rows, each a spherical walk between two latents.")
 @click.option("--interpolate-steps", type=int, default=10, show_default=True, help="Images per interpolation row.")
+@click.option("--no-ema", is_flag=True, help="Use the raw generator of a run trained with --ema-decay.")
 def sample(checkpoint: str, num: int, out: str | None, overwrite: bool, grid: str | None, seed: int, batch_size: int,
-           device: str, interpolate: str | None, interpolate_steps: int) -> None:
+           device: str, interpolate: str | None, interpolate_steps: int, no_ema: bool) -> None:
     """Draw images from a trained generator."""
     import torch
 
     from gans.files import check_new_file
-    from gans.sampling import check_images_target, generate, interpolation, load_generator, write_grid, write_images
+    from gans.sampling import check_images_target, generate, interpolation, load_generator, uses_ema, write_grid, \
+        write_images
 
     if num <= 0:
         raise UserError(f"--num must be > 0, got {num}")
@@ -139,11 +147,12 @@ def sample(checkpoint: str, num: int, out: str | None, overwrite: bool, grid: st
             raise UserError(f"{name} {png} must end in .png; pass e.g. samples/grid.png")
         if png:
             check_new_file(png, name, overwrite)
-    G, cfg, state = load_generator(checkpoint, device)
+    G, cfg, state = load_generator(checkpoint, device, ema=not no_ema)
     target = Path(out or f"samples/{cfg.run_name}.npz")
     check_images_target(target, overwrite)  # before the work, not after it
     images = torch.cat([x.cpu() for x in generate(G, num, seed, batch_size)])
-    click.echo(f"wrote {num} images from step {state['step']} to {write_images(images, target)}")
+    which = "EMA generator" if uses_ema(state, not no_ema) else "generator"
+    click.echo(f"wrote {num} images from the {which} at step {state['step']} to {write_images(images, target)}")
     if grid:
         click.echo(f"grid: {write_grid(images, Path(grid))}")
     if interpolate:
@@ -182,13 +191,14 @@ def sample(checkpoint: str, num: int, out: str | None, overwrite: bool, grid: st
                                                      "else ~/.cache/gans/stats]")
 @click.option("--json", "json_path", type=click.Path(), help="Also write the full report here.")
 @click.option("--csv", "csv_path", type=click.Path(), help="Also write the table (one row per draw) here.")
+@click.option("--no-ema", is_flag=True, help="Score the raw generator of runs trained with --ema-decay.")
 @click.option("--progress/--no-progress", default=True, help="Show progress bars.")
 @_wandb_options
 def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, num_samples: int | None,
              repeats: int | None, reference: str | None, reference_count: int | None, inception_weights: str | None,
              batch_size: int, seed: int, is_shuffle: bool, kid_subsets: int, kid_subset_size: int, device: str,
-             data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, progress: bool,
-             **wandb_flags) -> None:
+             data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, no_ema: bool,
+             progress: bool, **wandb_flags) -> None:
     """Inception Score, FID and KID of generators over repeated draws, or of an image set.
 
     Each checkpoint gets REPEATS draws of NUM_SAMPLES images generated on the fly (nothing is
@@ -233,7 +243,8 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     if images:
         results = score_image_set(images, proto, inception, ref, data_dir, batch_size, progress)
     else:
-        results = score_checkpoints(list(checkpoints), proto, inception, ref, device, batch_size, progress)
+        results = score_checkpoints(list(checkpoints), proto, inception, ref, device, batch_size, progress,
+                                    ema=not no_ema)
     full = report(proto, inception, ref, results)
     click.echo(table(full))
     written = write_to_runs(full)
@@ -395,10 +406,36 @@ def study(config_file: str | None, out: str, systems: str | None, seeds: str | N
     click.echo((Path(out) / "report" / "table.md").read_text().rstrip())
 
 
+def _launch_processes(argv: list[str]) -> int | None:
+    """`gans train --nproc N ...` is `torchrun --standalone --nproc-per-node N -m gans train ...`."""
+    import os
+
+    if "train" not in argv or "--nproc" not in argv or os.environ.get("WORLD_SIZE"):
+        return None
+    i = argv.index("--nproc")
+    try:
+        n = int(argv[i + 1])
+    except (IndexError, ValueError):
+        return None  # click reports it
+    if n <= 1:
+        return None
+    from torch.distributed.run import main as torchrun
+
+    try:
+        torchrun(["--standalone", f"--nproc-per-node={n}", "-m", "gans", *argv[:i], *argv[i + 2:]])
+    except Exception as e:  # torchrun's ChildFailedError: the ranks printed their own errors
+        click.echo(f"gans: error: {n} processes did not finish ({type(e).__name__})", err=True)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become one line on stderr and exit code 2 (``--debug`` shows all)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    launched = _launch_processes(argv)
+    if launched is not None:
+        return launched
     try:
         cli.main(args=argv, prog_name="gans", standalone_mode=False)
     except click.UsageError as e:

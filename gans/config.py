@@ -46,6 +46,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 LR_DECAYS = ("none", "linear")
 D_PASSES = ("separate", "joint")
 D_ARCHS = ("standard", "separable")
+PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def _opt(default: Any, help: str, resumable: bool = False, choices: Any = None) -> Any:
@@ -98,6 +99,15 @@ class TrainConfig:
     seed: int = _opt(0, "Seed for weights, noise and data order.")
     device: str = _opt("auto", "auto, cpu, cuda or cuda:N.", resumable=True)
     deterministic: bool = _opt(False, "torch.use_deterministic_algorithms (bitwise-repeatable, slower on GPU).")
+    ema_decay: float = _opt(0.0, "Keep an exponential moving average of the generator (weights and buffers) with "
+                                 "this decay, e.g. 0.9999 as StudioGAN; sampling and evaluation use it (0: off).")
+    precision: str = _opt("fp32", "Mixed precision for G and D (autocast); fp16 adds a gradient scaler.",
+                          resumable=True, choices=lambda: PRECISIONS)
+    compile: bool = _opt(False, "torch.compile the networks (falls back to eager with a note if it fails).",
+                         resumable=True)
+    channels_last: bool = _opt(False, "channels-last memory layout for G and D (faster convs on many CPUs and GPUs).",
+                               resumable=True)
+    sync_norm: bool = _opt(False, "With several processes, BN and MSN batch statistics over the whole batch.")
     checkpoint_every: int = _opt(1000, "Checkpoint period in steps.", resumable=True)
     sample_every: int = _opt(500, "Sample-grid period in steps.", resumable=True)
     log_every: int = _opt(10, "Metrics period in steps.", resumable=True)
@@ -250,14 +260,14 @@ def validate(cfg: TrainConfig) -> None:
             get_norm(getattr(cfg, name))
         except ValueError as e:
             raise UserError(f"{flag(name)}: {e}") from None
-    for name in ("loss", "lr_decay", "d_pass", "d_arch"):
+    for name in ("loss", "lr_decay", "d_pass", "d_arch", "precision"):
         allowed = choices(name)
         if getattr(cfg, name) not in allowed:
             raise UserError(f"unknown {flag(name)} {getattr(cfg, name)!r}; choose one of {', '.join(allowed)}")
     for name in _POSITIVE_INT + _POSITIVE_FLOAT:
         if not getattr(cfg, name) > 0:
             raise UserError(f"{flag(name)} must be > 0, got {getattr(cfg, name)}")
-    for name in ("lr", "gp_weight", "width", *("betas",)):
+    for name in ("lr", "gp_weight", "width", "ema_decay", "betas"):
         values = getattr(cfg, name) if name == "betas" else (getattr(cfg, name),)
         if not all(math.isfinite(v) for v in values):
             raise UserError(f"{flag(name)} must be a finite number, got {getattr(cfg, name)}")
@@ -266,6 +276,8 @@ def validate(cfg: TrainConfig) -> None:
             raise UserError(f"{flag(name)} must be >= 0, got {getattr(cfg, name)}")
     if cfg.eval_samples < 10:
         raise UserError(f"--eval-samples must be >= 10 (the Inception Score's 10 splits), got {cfg.eval_samples}")
+    if not 0 <= cfg.ema_decay < 1:
+        raise UserError(f"--ema-decay must lie in [0, 1), got {cfg.ema_decay}")
     if cfg.gp_weight < 0:
         raise UserError(f"--gp-weight must be >= 0, got {cfg.gp_weight}")
     if not all(0 <= b < 1 for b in cfg.betas):

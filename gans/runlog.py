@@ -18,15 +18,17 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 class RunLog:
-    def __init__(self, run_dir: Path, step: int) -> None:
-        self.run_dir = run_dir
+    """``write=False`` (the other ranks of a multi-process run) keeps the clock and writes nothing."""
+
+    def __init__(self, run_dir: Path, step: int, write: bool = True) -> None:
+        self.run_dir, self.write = run_dir, write
         self.trim(step)
-        self.metrics = (run_dir / METRICS).open("a")
+        self.metrics = (run_dir / METRICS).open("a") if write else None
         self.evals = self.diagnostics = None  # opened at their first row: runs without one get no empty file
 
     def trim(self, step: int) -> None:
         """Drop rows logged after ``step`` (a resume or rollback point); restart the steps/s clock."""
-        for name in (METRICS, EVALS, DIAGNOSTICS):
+        for name in (METRICS, EVALS, DIAGNOSTICS) if self.write else ():
             path = self.run_dir / name
             rows = read_jsonl(path)
             kept = [r for r in rows if r["step"] <= step]
@@ -40,7 +42,8 @@ class RunLog:
         t0, s0 = self._clock
         self._clock = (now, step)
         row = {"step": step, **values, "steps_per_s": (step - s0) / (now - t0)}
-        self._write(self.metrics, row)
+        if self.write:
+            self._write(self.metrics, row)
         return row
 
     def eval(self, row: dict[str, Any]) -> None:
@@ -59,8 +62,7 @@ class RunLog:
         f.flush()
 
     def close(self) -> None:
-        self.metrics.close()
-        for f in (self.evals, self.diagnostics):
+        for f in (self.metrics, self.evals, self.diagnostics):
             if f is not None:
                 f.close()
 

@@ -17,13 +17,20 @@ from gans.models import Generator
 from gans.nets import build_generator, pick_device, to_uint8
 
 
-def load_generator(path: str | Path, device: str = "auto") -> tuple[Generator, TrainConfig, dict]:
-    """The generator of a checkpoint (or a run's latest), in eval mode, plus its config."""
+def uses_ema(state: dict, ema: bool = True) -> bool:
+    """Whether sampling a checkpoint uses its EMA generator: when it has one, unless told not to."""
+    return ema and "G_ema" in state
+
+
+def load_generator(path: str | Path, device: str = "auto", ema: bool = True) -> tuple[Generator, TrainConfig, dict]:
+    """The generator of a checkpoint (or a run's latest), in eval mode, plus its config: the EMA
+    generator when the run kept one (``ema=False``: the raw one)."""
     path = ckpt_io.resolve_checkpoint(path)
     state = ckpt_io.load_checkpoint(path)
     cfg = from_dict(state["config"])
     G = build_generator(cfg)
-    ckpt_io.load_weights(G, state["G"], "generator", path)
+    weights = state["G_ema"]["model"] if uses_ema(state, ema) else state["G"]
+    ckpt_io.load_weights(G, weights, "generator", path)
     G.to(pick_device(device)).eval()
     return G, cfg, state
 

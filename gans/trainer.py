@@ -1,6 +1,7 @@
 """The WGAN trainer: n_critic critic steps per generator step, any norm, any loss, optional penalty."""
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -11,30 +12,51 @@ from gans import checkpoint as ckpt_io
 from gans.config import TrainConfig, to_toml
 from gans.data import Batches, check_shape, load_images
 from gans.diagnostics import Diagnoser
+from gans.distributed import Ranks, sync_batch_statistics
+from gans.ema import EMA
 from gans.errors import Diverged, Interrupted, UserError
 from gans.losses import get_loss, gradient_penalty
 from gans.models import count_parameters
 from gans.nets import build_discriminator, build_generator, pick_device
 from gans.periodic_eval import EvalPoint, PeriodicEval
+from gans.precision import Precision
 from gans.rng import rng_state, seed_everything, set_rng_state
 from gans.runlog import RunLog
+from gans.sampling import sampling_mode
 from gans.signals import StopSignals
 from gans.tracking import Tracker
 
 GRID = 64  # fixed-noise samples per grid
 
 
+def compiled(G: torch.nn.Module, D: torch.nn.Module, enabled: bool) -> tuple[Any, Any]:
+    """The callables the steps run: torch.compile'd modules with --compile, else the modules. The
+    modules themselves stay as they are (checkpoints hold their state dicts, not the wrappers')."""
+    if not enabled:
+        return G, D
+    return torch.compile(G), torch.compile(D)
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, images: torch.Tensor | None = None) -> None:
         self.cfg = cfg
         self.run_dir = Path(cfg.out)
-        self.device = pick_device(cfg.device)
+        self.ranks = Ranks.from_env(cfg.device)
+        self.ranks.check_batch(cfg.batch_size)
+        self.device = pick_device(self.ranks.device(cfg.device))
         torch.use_deterministic_algorithms(cfg.deterministic)
-        seed_everything(cfg.seed)
-        self.G = build_generator(cfg).to(self.device)
-        self.D = build_discriminator(cfg).to(self.device)
+        seed_everything(cfg.seed)  # every rank: the same global batches, noise and weights
+        self.layout = torch.channels_last if cfg.channels_last else torch.contiguous_format
+        self.G = build_generator(cfg).to(self.device, memory_format=self.layout)
+        self.D = build_discriminator(cfg).to(self.device, memory_format=self.layout)
+        if cfg.sync_norm:
+            sync_batch_statistics(self.G, self.ranks)
+            sync_batch_statistics(self.D, self.ranks)
         self.opt_g = torch.optim.Adam(self.G.parameters(), cfg.lr, tuple(cfg.betas))
         self.opt_d = torch.optim.Adam(self.D.parameters(), cfg.lr, tuple(cfg.betas))
+        self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema_decay else None
+        self.precision = Precision(cfg.precision, self.device)
+        self.g_fwd, self.d_fwd = compiled(self.G, self.D, cfg.compile)
         self.objective = get_loss(cfg.loss)
         images = load_images(cfg.dataset, cfg.data_dir) if images is None else images
         check_shape(images, cfg.image_size, cfg.channels, cfg.dataset)
@@ -48,50 +70,68 @@ class Trainer:
         self.best_fid: float | None = None
         self.last_eval: EvalPoint | None = None
         self.last_path: Path | None = None  # the newest checkpoint on disk
-        self.evaluator = PeriodicEval(cfg, images, self.device) if cfg.eval_every else None
+        main = self.ranks.main
+        self.evaluator = PeriodicEval(cfg, images, self.device) if cfg.eval_every and main else None
         self.diagnoser = (Diagnoser(images, cfg.batch_size, cfg.z_dim, cfg.seed, self.device)
-                          if cfg.diagnose_every else None)
+                          if cfg.diagnose_every and main else None)
+
+    @property
+    def sampler(self) -> torch.nn.Module:
+        """The generator that grids, evaluations and `gans sample` use: the EMA one when kept."""
+        return self.ema.model if self.ema else self.G
 
     def lr_at(self, step: int) -> float:
         lr = self.cfg.lr * self.lr_scale
         return lr * (1 - step / self.cfg.steps) if self.cfg.lr_decay == "linear" else lr
 
     def noise(self) -> torch.Tensor:
-        return torch.randn(self.cfg.batch_size, self.cfg.z_dim, device=self.device)
+        """This rank's share of the global batch's latents (every rank draws all of them)."""
+        return self.ranks.shard(torch.randn(self.cfg.batch_size, self.cfg.z_dim, device=self.device))
 
     # ---- one step ----------------------------------------------------------------------------
     def scores(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """D(real), D(fake): two passes, or one pass over both (``--d-pass joint``), which gives
         batch-statistic norms (BN, MSN) one mean over real and fake instead of one per batch."""
         if self.cfg.d_pass == "joint":
-            d_real, d_fake = self.D(torch.cat([real, fake])).split([len(real), len(fake)])
-            return d_real, d_fake
-        return self.D(real), self.D(fake)
+            d_real, d_fake = self.d_fwd(torch.cat([real, fake])).split([len(real), len(fake)])
+            return d_real.float(), d_fake.float()
+        return self.d_fwd(real).float(), self.d_fwd(fake).float()
 
     def critic_step(self) -> dict[str, torch.Tensor]:
-        cfg = self.cfg
-        real = self.batches.next()
-        with torch.no_grad():
-            fake = self.G(self.noise())
-        d_real, d_fake = self.scores(real, fake)
+        cfg, amp = self.cfg, self.precision
+        real = self.ranks.shard(self.batches.next()).contiguous(memory_format=self.layout)
+        with torch.no_grad(), amp.autocast():
+            fake = self.g_fwd(self.noise()).float()
+        with amp.autocast():
+            d_real, d_fake = self.scores(real, fake)
         self.last_real = real
         loss_d = self.objective.d(d_real, d_fake)
-        penalty = gradient_penalty(self.D, real, fake, cfg.gp_weight) if cfg.gp else loss_d.new_zeros(())
+        penalty = loss_d.new_zeros(())
+        if cfg.gp:  # eager D: compiled graphs have no double backward
+            alpha = self.ranks.shard(torch.rand(cfg.batch_size, device=self.device))
+            with amp.autocast():
+                penalty = gradient_penalty(self.D, real, fake, cfg.gp_weight, alpha, amp.penalty_scale())
         self.opt_d.zero_grad(set_to_none=True)
-        (loss_d + penalty).backward()
-        self.opt_d.step()
+        amp.backward(loss_d + penalty, "D")
+        self.ranks.average_gradients(self.D)
+        amp.step(self.opt_d, "D")
         return {"loss_d": loss_d, "penalty": penalty, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
 
     def generator_step(self) -> torch.Tensor:
+        amp = self.precision
         self.D.requires_grad_(False)  # the generator step needs no critic weight gradients
-        fake = self.G(self.noise())
-        # a joint critic scores fakes beside real images here too, so G sees the statistics D trained on
-        d_fake = self.scores(self.last_real, fake)[1] if self.cfg.d_pass == "joint" else self.D(fake)
+        with amp.autocast():
+            fake = self.g_fwd(self.noise())
+            # a joint critic scores fakes beside real images here too, so G sees the statistics D trained on
+            d_fake = self.scores(self.last_real, fake)[1] if self.cfg.d_pass == "joint" else self.d_fwd(fake).float()
         loss_g = self.objective.g(d_fake)
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_g.step()
+        amp.backward(loss_g, "G")
+        self.ranks.average_gradients(self.G)
+        amp.step(self.opt_g, "G")
         self.D.requires_grad_(True)
+        if self.ema:
+            self.ema.update(self.G)
         return loss_g
 
     def train_step(self) -> dict[str, torch.Tensor]:
@@ -99,6 +139,8 @@ class Trainer:
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
                 group["lr"] = self.lr_at(self.step)
+        if self.g_fwd is not self.G and not getattr(self, "_compile_checked", False):
+            return self._first_compiled_step()
         for _ in range(self.cfg.n_critic):
             stats = self.critic_step()
         stats["loss_g"] = self.generator_step()
@@ -106,6 +148,20 @@ class Trainer:
         stats = {k: v.detach() for k, v in stats.items()}
         self.diverged |= ~torch.isfinite(torch.stack(list(stats.values()))).all()
         return stats
+
+    def _first_compiled_step(self) -> dict[str, torch.Tensor]:
+        """torch.compile fails, if it does, at the first call: then say so in one line, put the step's
+        state back, and go on eagerly."""
+        self._compile_checked = True
+        before = copy.deepcopy(self.state_dict())
+        try:
+            return self.train_step()
+        except Exception as e:  # inductor and dynamo raise many kinds
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+            print(f"note: torch.compile failed ({type(e).__name__}: {first}); continuing without --compile")
+            self.load_state_dict(before)
+            self.g_fwd, self.d_fwd = self.G, self.D
+            return self.train_step()
 
     # ---- the loop ----------------------------------------------------------------------------
     def fit(self, progress: bool = True, tracker: Tracker | None = None) -> Path:
@@ -119,13 +175,16 @@ class Trainer:
         from tqdm.auto import tqdm
 
         tracker = tracker or Tracker()
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "config.toml").write_text(to_toml(self.cfg))
-        self.last_path = self.last_path or ckpt_io.latest(self.run_dir)
+        main = self.ranks.main
+        if main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            (self.run_dir / "config.toml").write_text(to_toml(self.cfg))
+        if self.last_path is None and self.step > 0:  # loaded by hand rather than through resume_run
+            self.last_path = ckpt_io.latest(self.run_dir)
         bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.cfg.run_name, unit="it",
-                   dynamic_ncols=True, disable=not progress)
-        with StopSignals(say=bar.write) as stop, RunLog(self.run_dir, self.step) as log:
-            if self.last_path is None:  # a new run: the untrained networks are its baseline (and resume point)
+                   dynamic_ncols=True, disable=not (progress and main))
+        with StopSignals(say=bar.write) as stop, RunLog(self.run_dir, self.step, write=main) as log:
+            if self.step == 0 and self.last_path is None:  # new: the untrained networks are a baseline and resume point
                 self.after_step({}, log, tracker, bar, stopping=False)
             while self.step < self.cfg.steps:
                 stats = self.train_step()
@@ -149,10 +208,11 @@ class Trainer:
 
         if due(cfg.log_every) and stats:
             self.check_finite()
+            stats = self.ranks.mean(stats)  # the whole batch's numbers, whatever the number of ranks
             row = log.train(self.step, {**{k: v.item() for k, v in stats.items()}, "lr": self.lr_at(self.step - 1)})
             bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}", refresh=False)
             tracker.log_train(row)
-        if due(cfg.sample_every) and self.step:
+        if due(cfg.sample_every) and self.step and self.ranks.main:
             tracker.log_grid(self.save_grid(), self.step)
         if self.evaluator and due(cfg.eval_every):
             self.check_finite(weights=True)
@@ -170,7 +230,7 @@ class Trainer:
 
     def evaluate(self) -> EvalPoint:
         """Score the generator now; keep checkpoints/best.pt when its FID is the best so far."""
-        point = self.evaluator(self.G, self.step)
+        point = self.evaluator(self.sampler, self.step)
         if self.best_fid is None or point.fid < self.best_fid:
             self.best_fid = point.fid
             ckpt_io.save_atomic(self.state_dict(), self.run_dir / ckpt_io.CKPT_DIR / ckpt_io.BEST)
@@ -211,6 +271,8 @@ class Trainer:
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "rng": rng_state(), "data": self.batches.state_dict(), "lr_scale": self.lr_scale,
             "best_fid": self.best_fid,
+            **({"G_ema": self.ema.state_dict()} if self.ema else {}),
+            **({"scalers": self.precision.state_dict()} if self.precision.scalers else {}),
         }
 
     def load_state_dict(self, state: dict[str, Any], path: str | Path = "checkpoint") -> None:
@@ -221,6 +283,9 @@ class Trainer:
             self.opt_d.load_state_dict(state["opt_d"])
             self.batches.load_state_dict(state["data"])
             set_rng_state(state["rng"])
+            if self.ema:
+                self.ema.load_state_dict(state["G_ema"])
+            self.precision.load_state_dict(state.get("scalers", {}))
         except (KeyError, ValueError, RuntimeError, TypeError) as e:
             raise UserError(f"{path}: optimizer, data or RNG state does not load ({e}); "
                             "the checkpoint is incomplete or from another configuration") from None
@@ -229,17 +294,19 @@ class Trainer:
         self.best_fid = state.get("best_fid")
 
     def save_checkpoint(self) -> Path:
-        path = ckpt_io.save_atomic(self.state_dict(), ckpt_io.checkpoint_path(self.run_dir, self.step))
-        ckpt_io.prune(self.run_dir, self.cfg.keep)
+        """The main rank writes; the others wait for the file, which a rollback would read."""
+        path = ckpt_io.checkpoint_path(self.run_dir, self.step)
+        if self.ranks.main:
+            ckpt_io.save_atomic(self.state_dict(), path)
+            ckpt_io.prune(self.run_dir, self.cfg.keep)
+        self.ranks.barrier()
         return path
 
     def save_grid(self) -> Path:
         path = self.run_dir / "samples" / f"step_{self.step:08d}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.G.eval()  # eval mode: no running-stat or power-iteration updates, so resume stays exact
-        with torch.no_grad():
-            save_image(self.G(self.fixed_z).add(1).div(2), path, nrow=8)
-        self.G.train()
+        with sampling_mode(self.sampler), torch.no_grad():  # no running-stat or power-iteration updates
+            save_image(self.sampler(self.fixed_z).float().add(1).div(2), path, nrow=8)
         return path
 
     def summary(self) -> dict[str, Any]:

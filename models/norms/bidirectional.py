@@ -27,6 +27,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrize import register_parametrization
 
+from gans.models.norms.spectral import full_precision
+
 
 def output_dim(layer: nn.Module) -> int:
     """The weight dimension that indexes output units: 1 for transposed convs, else 0."""
@@ -70,6 +72,7 @@ class ScaledSpectral(nn.Module):
             out.append(torch.dot(u, mat @ v))
         return out
 
+    @full_precision
     def forward(self, weight: torch.Tensor) -> torch.Tensor:
         if self.training:
             self._power_iteration(weight, 1)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gans.collectives import all_reduce_sum, world_size
 from gans.models.norms.spectral import spectral
 
 SEED_LAYERS = (4, 6, 7)
@@ -35,11 +36,15 @@ class MeanNorm(nn.Module):
         self.bias = nn.Parameter(torch.zeros(channels))
         self.weight = nn.Parameter(torch.ones(channels)) if scale else None
         self.register_buffer("running_mean", torch.zeros(channels))
+        self.sync = False  # --sync-norm: the mean over every rank's shard of the batch
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shape = (1, -1) + (1,) * (x.dim() - 2)
+        x = x.float()  # the batch mean in fp32 under autocast (a no-op in fp32 training)
         if self.training:
             mean = x.mean(dim=[0, *range(2, x.dim())])
+            if self.sync:
+                mean = all_reduce_sum(mean) / world_size()
             with torch.no_grad():
                 self.running_mean.lerp_(mean.detach(), self.momentum)
         else:

@@ -9,12 +9,37 @@ normalized: that is what bounds the critic's Lipschitz constant.
 """
 from __future__ import annotations
 
+import functools
+from typing import Callable
+
+import torch
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm as _torch_spectral_norm
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import _SpectralNorm
+
+
+def full_precision(forward: Callable) -> Callable:
+    """A parametrization's forward in fp32 under autocast (mixed precision): power iterations and
+    norms in bf16 would bound the weight only to ~1e-2."""
+
+    @functools.wraps(forward)
+    def wrapped(self, weight: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(weight.device.type, enabled=False):
+            return forward(self, weight.float())
+
+    return wrapped
+
+
+class SpectralNormFP32(_SpectralNorm):
+    """torch's spectral norm (same state-dict keys), computed in fp32 under autocast."""
+
+    forward = full_precision(_SpectralNorm.forward)
 
 
 def spectral(layer: nn.Module) -> nn.Module:
-    return _torch_spectral_norm(layer, n_power_iterations=1)
+    dim = 1 if isinstance(layer, nn.modules.conv._ConvTransposeNd) else 0
+    parametrize.register_parametrization(layer, "weight", SpectralNormFP32(layer.weight, 1, dim, 1e-12))
+    return layer
 
 
 def spectral_norm(slot) -> nn.Module:
