@@ -93,6 +93,7 @@ class Result:
     seed: int | None = None
     step: int | None = None
     params: dict[str, int] = field(default_factory=dict)
+    ema: bool | None = None  # the checkpoint's EMA generator was scored
     seconds: float | None = None
     images_per_s: float | None = None
 

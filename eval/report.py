@@ -30,7 +30,7 @@ def table(report: Report) -> str:
                 _fmt(s.fid, s.fid_std), _fmt(s.kid_mean, s.kid_std, 1e3))
 
     for r in report.results:
-        rows.append(row(r.source, r.step, r.summary))
+        rows.append(row(r.source + (" (EMA)" if r.ema else ""), r.step, r.summary))
     if len(report.results) > 1:
         rows.append(row(f"all {len(report.results)} checkpoints", None, report.overall))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
@@ -38,7 +38,7 @@ def table(report: Report) -> str:
                                for r in rows])
 
 
-CSV_FIELDS = ("protocol", "reference", "source", "system", "norm", "seed", "step", "row", "num_samples",
+CSV_FIELDS = ("protocol", "reference", "source", "system", "norm", "seed", "step", "ema", "row", "num_samples",
               "is_mean", "is_std", "fid", "fid_std", "kid_mean", "kid_std")
 
 
@@ -48,7 +48,7 @@ def csv_rows(report: Report) -> list[dict[str, Any]]:
     base = {"protocol": p.name, "reference": p.reference}
     rows = []
     for r in report.results:
-        who = {"source": r.source, "system": r.system, "norm": r.norm, "seed": r.seed, "step": r.step}
+        who = {"source": r.source, "system": r.system, "norm": r.norm, "seed": r.seed, "step": r.step, "ema": r.ema}
         for d in r.draws:
             rows.append({**base, **who, **d.to_json(), "row": f"draw {d.draw}"})
         rows.append({**base, **who, "row": "over draws", "num_samples": p.num_samples, **r.summary.to_json()})
