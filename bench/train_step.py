@@ -1,8 +1,13 @@
-"""Median ms per critic (D) step and per generator (G) step, gans' trainer vs a plain eager loop.
+"""Training speed, in two tables.
 
-Both sides use the same models, batch and optimizer; the plain loop is written here, without the
-trainer's machinery, so the ratio shows what the toolkit costs (or saves: its G step skips the
-critic's weight gradients). Run: python bench/train_step.py [--width 1.0] [--repeats 5] [--device cpu]
+1. Median ms per critic (D) step and per generator (G) step, gans' trainer vs a plain eager loop.
+   Both sides use the same models, batch and optimizer; the plain loop is written here, without the
+   trainer's machinery, so the ratio shows what the toolkit costs (or saves: its G step skips the
+   critic's weight gradients).
+2. Whole training steps (n_critic 1, SNGAN) with each speed option against the plain eager step of the
+   same run: --channels-last, --precision bf16, --compile (its compile time apart), --ema-decay, and
+   --diagnose-every 100 (the diagnostics' cost spread over 100 steps), with a projection to 100k steps.
+Run: python bench/train_step.py [--width 1.0] [--repeats 5] [--device cpu] [--no-compile]
 """
 from __future__ import annotations
 
@@ -74,12 +79,38 @@ def bench(device: str, width: float, batch: int, repeats: int, images: torch.Ten
     return rows
 
 
+OPTIONS = [("eager (baseline)", {}), ("channels-last", {"channels_last": True}), ("bf16", {"precision": "bf16"}),
+           ("channels-last + bf16", {"channels_last": True, "precision": "bf16"}), ("compile", {"compile": True}),
+           ("ema 0.9999", {"ema_decay": 0.9999}), ("diagnose-every 100", {"diagnose_every": 100})]
+
+
+def options(device: str, width: float, batch: int, repeats: int, images: torch.Tensor, compile_too: bool) -> list[list]:
+    rows, base = [], None
+    for label, extra in OPTIONS:
+        if extra.get("compile") and not compile_too:
+            continue
+        cfg = resolve({"preset": "sngan", "n_critic": 1, "width": width, "batch_size": batch, "device": device,
+                       "out": "/tmp/gans-bench", **extra})
+        t = Trainer(cfg, images=images)
+        t0 = time.perf_counter()
+        t.train_step()  # compiles, with --compile
+        first_s = time.perf_counter() - t0
+        ms = median_ms(t.train_step, repeats, t.device)
+        if t.diagnoser:  # one diagnosis per 100 steps
+            ms += median_ms(lambda: t.diagnoser(t), max(1, repeats // 2), t.device) / 100
+        base = base or ms
+        rows.append([label, t.device.type, ms, ms / base, ms * 100_000 / 60_000,
+                     f"{first_s:.0f} s" if extra.get("compile") else ""])
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--width", type=float, default=1.0)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--device", action="append", help="cpu and/or cuda (default: cpu, plus cuda if present)")
+    ap.add_argument("--no-compile", action="store_true", help="Skip the --compile row (inductor takes minutes on a CPU).")
     args = ap.parse_args()
     devices = args.device or (["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     images = torch.from_numpy(np.load(SUBSET)["x"]) if SUBSET.exists() else make_shapes(1024)
@@ -90,6 +121,11 @@ def main() -> None:
     for device in devices:
         for r in bench(device, args.width, args.batch, args.repeats, images):
             print(f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.2f} | {r[5]:.1f} | {r[6]:.1f} | {r[7]:.2f} |")
+    head = ["option", "device", "ms / step", "ratio", "100k steps (min)", "compile"]
+    print("\n| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    for device in devices:
+        for r in options(device, args.width, args.batch, args.repeats, images, not args.no_compile):
+            print(f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]:.2f} | {r[4]:.1f} | {r[5]} |")
 
 
 if __name__ == "__main__":

@@ -224,7 +224,7 @@ class Diagnoser:
             input_grads.append(torch.cat([real.grad.flatten(), fake.grad.flatten()]))
             for i, slot in enumerate(slots):
                 grads[i].append(torch.cat([p.grad.flatten() for p in weight_parameters(bare_layer(slot))]))
-            scores.append((float(d_real.mean()), float(d_fake.mean())))
+            scores.append((float(d_real.detach().mean()), float(d_fake.detach().mean())))
 
         lipschitz = self._lipschitz(D, batches[0])
         all_grads = torch.cat([g[0] for g in grads])
