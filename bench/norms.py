@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
-import time
 
 import torch
 
 from gans.models import Discriminator, count_parameters
+from train_step import median_ms  # bench/ is on the path when a bench script runs
 
 CASES = [(n, "standard") for n in ("sn", "bssn", "ssn", "wn", "cwn", "msn", "bn")] + [
     (n, "separable") for n in ("sn", "dsn")]
@@ -40,21 +39,12 @@ def measure(norm: str, arch: str, device: str, width: float, batch: int, repeats
         torch.cuda.reset_peak_memory_stats()
         base = torch.cuda.memory_allocated()
     before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    step()  # warm-up (allocator, cudnn autotune, wn's data init)
-    times = []
-    for _ in range(repeats):
-        if dev.type == "cuda":
-            torch.cuda.synchronize()
-        t = time.perf_counter()
-        step()
-        if dev.type == "cuda":
-            torch.cuda.synchronize()
-        times.append((time.perf_counter() - t) * 1e3)
+    ms = median_ms(step, repeats, dev)  # after a warm-up step (allocator, cudnn autotune, wn's data init)
     if dev.type == "cuda":
         peak = (torch.cuda.max_memory_allocated() - base) / 2**20
     else:  # ru_maxrss is in KiB on Linux
         peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_kib) / 2**10
-    return {"ms": statistics.median(times), "params": count_parameters(D), "mib": peak}
+    return {"ms": ms, "params": count_parameters(D), "mib": peak}
 
 
 def run_case(norm: str, arch: str, device: str, args: argparse.Namespace) -> dict:

@@ -22,12 +22,19 @@ DEFINITIONS = {
 }
 
 
-def _from(cls, d: dict[str, Any]):
-    return cls(**{f.name: d.get(f.name) for f in dataclasses.fields(cls) if f.name in d})
+class JsonRecord:
+    """A dataclass as a flat JSON object; reading ignores keys a newer version may have added."""
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]):
+        return cls(**{f.name: d[f.name] for f in dataclasses.fields(cls) if f.name in d})
 
 
 @dataclass
-class Draw:
+class Draw(JsonRecord):
     """One Inception pass over ``num_samples`` images."""
 
     draw: int
@@ -39,16 +46,9 @@ class Draw:
     kid_mean: float | None = None  # over KID subsets
     kid_std: float | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Draw":
-        return _from(cls, d)
-
 
 @dataclass
-class Summary:
+class Summary(JsonRecord):
     """Mean and population std of the headline numbers over draws (or over sources)."""
 
     is_mean: float | None = None
@@ -67,13 +67,6 @@ class Summary:
             out[key] = float(np.mean(values)) if values else None
             out[std_name] = float(np.std(values)) if values else None
         return cls(**out)
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Summary":
-        return _from(cls, d)
 
 
 @dataclass
@@ -103,7 +96,7 @@ class Result:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Result":
-        r = _from(cls, d)
+        r = cls(**{f.name: d.get(f.name) for f in dataclasses.fields(cls) if f.name in d})
         r.draws = [Draw.from_json(x) for x in d["draws"]]
         r.summary = Summary.from_json(d["summary"])
         r.params = d.get("params") or {}

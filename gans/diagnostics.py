@@ -34,6 +34,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gans.eval.records import JsonRecord
+
 SPARSE = 0.01  # an entry is "sparse" when |g| < SPARSE * mean |g| of its layer
 BATCHES = 4  # mini-batches for the gradient-variance estimate
 POWER_ITERATIONS = 50
@@ -41,7 +43,7 @@ HIST_EDGES = [float(e) for e in range(-12, 3)]  # log10 |g| bins
 
 
 @dataclass
-class LayerStats:
+class LayerStats(JsonRecord):
     layer: int  # 1-based position of the normalized layer in the critic (the head is last)
     kind: str  # conv, linear
     drift_pre_mean: float  # mean over channels of the bare conv's channel means (real batch)
@@ -58,7 +60,7 @@ class LayerStats:
 
 
 @dataclass
-class Diagnosis:
+class Diagnosis(JsonRecord):
     """One row of RUN/diagnostics.jsonl."""
 
     step: int
@@ -71,15 +73,11 @@ class Diagnosis:
     hist_counts: list[int]
     layers: list[LayerStats] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Diagnosis":
-        names = {f.name for f in dataclasses.fields(LayerStats)}
-        layers = [LayerStats(**{k: v for k, v in x.items() if k in names}) for x in d.get("layers", [])]
-        own = {f.name for f in dataclasses.fields(cls)} - {"layers"}
-        return cls(**{k: v for k, v in d.items() if k in own}, layers=layers)
+        out = super().from_json(d)
+        out.layers = [LayerStats.from_json(x) for x in d.get("layers", [])]
+        return out
 
     def flat(self) -> dict[str, float]:
         """Scalars keyed for a dashboard: diag/lipschitz, diag/layer4/grad_sparsity, ..."""

@@ -2,40 +2,26 @@
 curve moves only with the generator. Uses the same engine as `gans eval`."""
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
 from gans.config import TrainConfig
 from gans.eval.protocol import Protocol
+from gans.eval.records import Draw
 from gans.eval.scoring import prepare, score_draws
 from gans.sampling import generate, sampling_mode
 
 
 @dataclass
-class EvalPoint:
-    """One row of RUN/eval.jsonl."""
+class EvalPoint(Draw):
+    """One row of RUN/eval.jsonl: a draw of the generator at a training step."""
 
-    step: int
-    num_samples: int
-    reference: str
-    fid: float | None = None
-    is_mean: float | None = None
-    is_std: float | None = None
-    kid_mean: float | None = None
-    kid_std: float | None = None
+    step: int = 0
+    reference: str = ""
     seconds: float | None = None
     best_fid: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "EvalPoint":
-        return cls(**{f.name: d.get(f.name) for f in dataclasses.fields(cls) if f.name in d})
 
 
 class PeriodicEval:
@@ -53,6 +39,5 @@ class PeriodicEval:
         with sampling_mode(G):
             (draw,) = score_draws(lambda seed: generate(G, self.protocol.num_samples, seed, 100),
                                   self.inception, self.reference, self.protocol)
-        scores = {k: getattr(draw, k) for k in ("fid", "is_mean", "is_std", "kid_mean", "kid_std")}
-        return EvalPoint(step, draw.num_samples, self.protocol.reference, **scores,
+        return EvalPoint(**draw.to_json(), step=step, reference=self.protocol.reference,
                          seconds=time.perf_counter() - t0)
