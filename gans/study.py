@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -177,6 +178,12 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
             "kid": results[0].summary.kid_mean, "train_s": train_s}
 
 
+def error_line(text: str, fallback: str) -> str:
+    """The last 'SomeError: message' line of a job's traceback (submitit wraps it in its own)."""
+    found = re.findall(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception|Interrupt|Interrupted)): (.+)$", text, flags=re.M)
+    return (f"{found[-1][0]}: {found[-1][1]}" if found else fallback)[:300]
+
+
 def _executor(study: Study, folder: Path, threads: int):
     import submitit
 
@@ -281,8 +288,8 @@ def _run_jobs(study: Study, todo: list[TrainConfig], executor, threads: int, say
                         say(f"[{done}/{len(todo)}] {cfg.run_name}: step {r['step']}, FID {r['fid']:.2f}, "
                             f"trained in {r['train_s']:.0f} s")
                     except Exception as e:  # the job's own error, one line, with its log
-                        first = next((ln for ln in reversed(str(e).splitlines()) if ln.strip()), type(e).__name__)
-                        failed.append(f"{cfg.run_name}: {first.strip()[:200]} (log: {job.paths.stderr})")
+                        failed.append(f"{cfg.run_name}: {error_line(str(e), type(e).__name__)} "
+                                      f"(log: {job.paths.stderr})")
                         say(f"[{done}/{len(todo)}] {cfg.run_name} FAILED: {failed[-1]}")
                 time.sleep(0.5)
         except KeyboardInterrupt:

@@ -106,3 +106,22 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
     logs = " ".join(p.read_text() for p in (out / "jobs").glob("*_log.out"))
     assert f"resuming {stopped} from step 2" in logs  # resumed, not restarted
     assert json.loads((stopped / "eval.json").read_text())["results"][0]["step"] == 4
+
+
+@pytest.mark.slow
+def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path):
+    config = tmp_path / "study.toml"
+    config.write_text(STUDY.replace('dataset = "shapes[:64]"', f'dataset = "{tmp_path / "missing.npz"}"')
+                      .replace("seeds = [0, 1]", "seeds = [0]").replace('msngan-wgan = { preset = "msngan", loss = "wgan" }\n', ""))
+    assert main(["study", "--config", str(config), "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1 of 1 runs failed (sngan-seed0: UserError: dataset" in err
+    assert "run `gans study --out" in err
+
+
+def test_error_line_finds_the_jobs_own_exception():
+    from gans.study import error_line
+
+    text = "submitit ERROR\nTraceback (most recent call last):\n  File x\ngans.errors.UserError: no data; pass some\n"
+    assert error_line(text, "X") == "UserError: no data; pass some"
+    assert error_line("nothing useful", "FailedJobError") == "FailedJobError"
