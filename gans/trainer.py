@@ -57,6 +57,7 @@ class Trainer:
         self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema_decay else None
         self.precision = Precision(cfg.precision, self.device)
         self.g_fwd, self.d_fwd = compiled(self.G, self.D, cfg.compile)
+        self.compile_checked = not cfg.compile  # until the first compiled step has run
         self.objective = get_loss(cfg.loss)
         images = load_images(cfg.dataset, cfg.data_dir) if images is None else images
         check_shape(images, cfg.image_size, cfg.channels, cfg.dataset)
@@ -139,7 +140,7 @@ class Trainer:
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
                 group["lr"] = self.lr_at(self.step)
-        if self.g_fwd is not self.G and not getattr(self, "_compile_checked", False):
+        if not self.compile_checked:
             return self._first_compiled_step()
         for _ in range(self.cfg.n_critic):
             stats = self.critic_step()
@@ -152,7 +153,7 @@ class Trainer:
     def _first_compiled_step(self) -> dict[str, torch.Tensor]:
         """torch.compile fails, if it does, at the first call: then say so in one line, put the step's
         state back, and go on eagerly."""
-        self._compile_checked = True
+        self.compile_checked = True
         before = copy.deepcopy(self.state_dict())
         try:
             return self.train_step()
