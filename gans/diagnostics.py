@@ -183,37 +183,52 @@ class Diagnoser:
         slots = normalized_layers(D)
         batches = self._batches(trainer.step, BATCHES, G)
 
-        # mean drift, batch-mean gap and input shapes: one forward of the first batch, with hooks
-        seen: dict[tuple[int, str], torch.Tensor] = {}
+        joint = cfg.d_pass == "joint"
+
+        def scores(real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            """As the trainer scores: one batch of both with --d-pass joint, else two."""
+            if joint:
+                out = D(torch.cat([real, fake]))
+                return out[:len(real)], out[len(real):]
+            return D(real), D(fake)
+
+        # mean drift, batch-mean gap and input shapes: the first batch, with hooks keeping each
+        # sample's channel means (a joint pass centres real and fake together; its halves are split)
+        seen: dict[tuple[int, str], list[torch.Tensor]] = {}
         shapes: dict[int, tuple[int, ...]] = {}
 
         def hook(i: int, where: str):
             def fn(module, inputs, output):
                 if where == "pre":
                     shapes[i] = tuple(inputs[0].shape[1:])
-                dims = [0, *range(2, output.dim())]
-                seen[(i, where)] = output.detach().mean(dim=dims)
+                per_sample = output.detach().float().mean(dim=list(range(2, output.dim()))) if output.dim() > 2 \
+                    else output.detach().float()
+                seen.setdefault((i, where), []).append(per_sample)
             return fn
 
         real, fake = batches[0]
+        n = len(real)
         handles = []
         for i, slot in enumerate(slots, start=1):
             handles.append(bare_layer(slot).register_forward_hook(hook(i, "pre")))
             handles.append(slot.register_forward_hook(hook(i, "post")))
         with torch.no_grad():
-            D(fake)
-            fake_means = {i: seen[(i, "pre")] for i in range(1, len(slots) + 1)}
-            D(real)
+            scores(real, fake)
         for h in handles:
             h.remove()
+        # rows in the order scored: real then fake (one tensor when joint, two otherwise)
+        means = {key: torch.cat(parts) for key, parts in seen.items()}
+        real_pre = {i: means[(i, "pre")][:n].mean(0) for i in shapes}
+        fake_pre = {i: means[(i, "pre")][n:].mean(0) for i in shapes}
+        real_post = {i: means[(i, "post")][:n].mean(0) for i in shapes}
 
         # gradients of the critic's loss on each batch: sparsity, variance, norms
         grads: list[list[torch.Tensor]] = [[] for _ in slots]
-        input_grads, scores = [], []
+        input_grads, outputs = [], []
         for real, fake in batches:
             real = real.clone().requires_grad_(True)
             fake = fake.clone().requires_grad_(True)
-            d_real, d_fake = D(real), D(fake)
+            d_real, d_fake = scores(real, fake)
             loss = trainer.objective.d(d_real, d_fake)
             if cfg.gp:
                 loss = loss + gradient_penalty(D, real, fake, cfg.gp_weight)
@@ -222,7 +237,7 @@ class Diagnoser:
             input_grads.append(torch.cat([real.grad.flatten(), fake.grad.flatten()]))
             for i, slot in enumerate(slots):
                 grads[i].append(torch.cat([p.grad.flatten() for p in weight_parameters(bare_layer(slot))]))
-            scores.append((float(d_real.detach().mean()), float(d_fake.detach().mean())))
+            outputs.append((float(d_real.detach().mean()), float(d_fake.detach().mean())))
 
         lipschitz = self._lipschitz(D, batches[0])
         all_grads = torch.cat([g[0] for g in grads])
@@ -236,18 +251,18 @@ class Diagnoser:
             bare = bare_layer(slot)
             w = bare.weight.detach()
             svals = torch.linalg.svdvals(w.reshape(w.shape[0], -1).double())
-            pre, post = seen[(i, "pre")], seen[(i, "post")]
+            pre, post = real_pre[i], real_post[i]
             operator = (conv_operator_norm(bare, shapes[i], generator=gen) if isinstance(bare, nn.Conv2d)
                         else float(svals[0]))
             layers.append(LayerStats(
                 layer=i, kind="conv" if isinstance(bare, nn.Conv2d) else "linear",
                 drift_pre_mean=float(pre.mean()), drift_pre_std=float(pre.std()) if pre.numel() > 1 else 0.0,
                 drift_post_mean=float(post.mean()), drift_post_std=float(post.std()) if post.numel() > 1 else 0.0,
-                batch_mean_gap=float((pre - fake_means[i]).abs().mean()),
+                batch_mean_gap=float((pre - fake_pre[i]).abs().mean()),
                 grad_sparsity=sparsity(stack[0]), grad_var=grad_var, grad_norm=grad_norm, sigma_reshaped=float(svals[0]),
                 sigma_operator=operator, sigma_mean=float(svals.mean())))
-        d_real = sum(s[0] for s in scores) / len(scores)
-        d_fake = sum(s[1] for s in scores) / len(scores)
+        d_real = sum(s[0] for s in outputs) / len(outputs)
+        d_fake = sum(s[1] for s in outputs) / len(outputs)
         return Diagnosis(step=trainer.step, d_real=d_real, d_fake=d_fake, d_gap=d_real - d_fake, lipschitz=lipschitz,
                          input_grad_sparsity=sparsity(input_grads[0]), hist_edges=HIST_EDGES,
                          hist_counts=[int(c) for c in counts], layers=layers)

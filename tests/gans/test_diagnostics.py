@@ -51,9 +51,10 @@ def trained(tiny_cfg):
     return make
 
 
-@pytest.mark.parametrize("norm", ["msn", "sn", "bn"])
-def test_mean_drift_equals_a_hand_computation(trained, norm):
-    t = trained(norm=norm, gp=norm == "bn")
+@pytest.mark.parametrize("norm,d_pass", [("msn", "separate"), ("sn", "separate"), ("bn", "separate"),
+                                         ("msn", "joint")])
+def test_mean_drift_equals_a_hand_computation(trained, norm, d_pass):
+    t = trained(norm=norm, gp=norm == "bn", d_pass=d_pass)
     diagnoser = Diagnoser(t.batches.images.cpu(), t.cfg.batch_size, t.cfg.z_dim, t.cfg.seed, t.device)
     diagnosis = diagnoser(t)
     # the same real batch, through a fresh copy of the critic, with our own hooks
@@ -63,19 +64,20 @@ def test_mean_drift_equals_a_hand_computation(trained, norm):
         if type(m).__name__ == "ParametrizationList":
             m.eval()
     G = copy.deepcopy(t.G).train()
-    real, _ = diagnoser._batches(t.step, 1, G)[0]
+    real, fake = diagnoser._batches(t.step, 1, G)[0]
     outs = {}
     slots = normalized_layers(D)
     hooks = [bare_layer(s).register_forward_hook(lambda m, i, o, n=n: outs.__setitem__(("pre", n), o))
              for n, s in enumerate(slots)]
     hooks += [s.register_forward_hook(lambda m, i, o, n=n: outs.__setitem__(("post", n), o)) for n, s in enumerate(slots)]
     with torch.no_grad():
-        D(real)
+        D(torch.cat([real, fake]) if d_pass == "joint" else real)  # a joint critic centres both as one batch
     for h in hooks:
         h.remove()
+    k = len(real)
     for n, stats in enumerate(diagnosis.layers[:-1]):  # the convs
-        pre = outs[("pre", n)].mean(dim=(0, 2, 3))
-        post = outs[("post", n)].mean(dim=(0, 2, 3))
+        pre = outs[("pre", n)][:k].mean(dim=(0, 2, 3))
+        post = outs[("post", n)][:k].mean(dim=(0, 2, 3))
         assert stats.drift_pre_mean == pytest.approx(float(pre.mean()), abs=1e-5)
         assert stats.drift_pre_std == pytest.approx(float(pre.std()), abs=1e-5)
         assert stats.drift_post_mean == pytest.approx(float(post.mean()), abs=1e-5)
