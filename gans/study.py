@@ -247,6 +247,7 @@ def run_study(out: Path, study: Study, say: Callable[[str], None] = print) -> di
 def _prepare_references(study: Study, cfgs: list[TrainConfig], say: Callable[[str], None]) -> None:
     """Reference statistics once, here, so parallel jobs find them cached instead of each computing them."""
     from gans.eval.scoring import prepare
+    from gans.nets import pick_device
 
     seen = set()
     for cfg in cfgs:
@@ -260,7 +261,8 @@ def _prepare_references(study: Study, cfgs: list[TrainConfig], say: Callable[[st
                 continue
             seen.add((reference, count, weights))
             say(f"reference statistics: {reference}" + (f" (first {count})" if count else ""))
-            prepare(dataclasses.replace(protocol, reference=reference, reference_count=count), weights, "cpu",
+            prepare(dataclasses.replace(protocol, reference=reference, reference_count=count), weights,
+                    pick_device(cfg.device),
                     cfg.data_dir, None, study.eval.get("batch_size", 100), progress=False, log=say)
 
 

@@ -109,11 +109,12 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
 
 
 @pytest.mark.slow
-def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path):
+def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path, inception_files):
     config = tmp_path / "study.toml"
     config.write_text(STUDY.replace('dataset = "shapes[:64]"', f'dataset = "{tmp_path / "missing.npz"}"')
                       .replace("seeds = [0, 1]", "seeds = [0]").replace('msngan-wgan = { preset = "msngan", loss = "wgan" }\n', ""))
-    assert main(["study", "--config", str(config), "--out", str(tmp_path / "s")]) == 2
+    weights = f"inception-weights={inception_files['torch-fidelity']}"
+    assert main(["study", "--config", str(config), "--out", str(tmp_path / "s"), "--eval", weights]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "1 of 1 runs failed (sngan-seed0: UserError: dataset" in err
     assert "run `gans study --out" in err

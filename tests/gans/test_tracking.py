@@ -11,6 +11,7 @@ from PIL import Image
 
 from gans.cli import main
 from gans.config import resolve
+from gans.eval.report import CSV_FIELDS
 from gans.shapes import make_shapes
 from tests.wandb_records import config, history, read_records, run_info, summary
 
@@ -80,7 +81,7 @@ def test_offline_history_holds_the_metrics(tracked_runs):
         eval_json = json.loads((run_dir / "eval.json").read_text())
         assert summary(evaluated)["eval/fid"] == pytest.approx(eval_json["results"][0]["summary"]["fid"])
         (table,) = [r for r in history(evaluated) if r.get("eval/table/_type") == "table-file"]
-        assert table["eval/table/nrows"] == 3 and table["eval/table/ncols"] == 15  # 2 draws + their summary
+        assert table["eval/table/nrows"] == 3 and table["eval/table/ncols"] == len(CSV_FIELDS)  # 2 draws + their summary
 
 
 def test_wandb_sync_dry_run_lists_the_run(tracked_runs):
@@ -112,7 +113,7 @@ def test_compare_report_equals_eval_json(tracked_runs, capsys):
             assert im.format == "PNG" and im.size[0] > 300
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3 and "<table>" in page and "msngan" in page
-    assert "| preset | norm | seeds |" in (out / "table.md").read_text()
+    assert "| system | norm | loss | seeds |" in (out / "table.md").read_text()
 
 
 @pytest.mark.parametrize("argv,message", [
