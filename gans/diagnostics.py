@@ -124,13 +124,12 @@ def conv_operator_norm(conv: nn.Conv2d, input_shape: tuple[int, int, int], itera
     # output_padding recovers the input size the stride rounded away
     extra = [input_shape[i + 1] - ((out_shape[i + 2] - 1) * conv.stride[i] - 2 * conv.padding[i]
                                    + conv.dilation[i] * (w.shape[i + 2] - 1) + 1) for i in range(2)]
-    sigma = 0.0
-    for _ in range(iterations):
+    y = x
+    for _ in range(iterations):  # no host sync inside: on a GPU a float() per iteration cost more than the convs
         x = x / x.norm()
         y = F.conv2d(x, w, **kwargs)
-        sigma = float(y.norm())
         x = F.conv_transpose2d(y, w, output_padding=tuple(extra), **kwargs)
-    return sigma
+    return float(y.norm())
 
 
 def weight_parameters(layer: nn.Module) -> list[nn.Parameter]:
@@ -250,7 +249,7 @@ class Diagnoser:
             grad_var, grad_norm = gradient_spread(stack)
             bare = bare_layer(slot)
             w = bare.weight.detach()
-            svals = torch.linalg.svdvals(w.reshape(w.shape[0], -1).double())
+            svals = torch.linalg.svdvals(w.reshape(w.shape[0], -1).double().cpu())  # small: GPU solvers lose here
             pre, post = real_pre[i], real_post[i]
             operator = (conv_operator_norm(bare, shapes[i], generator=gen) if isinstance(bare, nn.Conv2d)
                         else float(svals[0]))
