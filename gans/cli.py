@@ -320,7 +320,7 @@ def quickstart(steps: int, width: float, batch_size: int, out: str, grids: str |
     """Train WGAN-GP, SNGAN and MSNGAN briefly on the built-in shapes (offline, CPU) and write one
     sample grid per system to OUT/PRESET.png. Run it again to resume an interrupted one.
 
-    Uses lr 1e-3, betas (0.5, 0.9) and 2 critic steps so a few hundred steps show learning; each
+    Uses lr 5e-4, betas (0.5, 0.999) and 1 critic step so a few hundred steps show learning; each
     system keeps its own norm and loss.
     """
     from gans.run import quickstart as run_quickstart

@@ -232,7 +232,7 @@ def plot_samples(runs: list[Run], path: Path) -> Path:
         else:
             _empty(ax, f"{system}: no sample grid")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")  # equal-aspect images: tight_layout alone clips the titles
     plt.close(fig)
     return path
 

@@ -33,7 +33,12 @@ SETTINGS: dict[str, dict[str, Any]] = {
 PRESETS: dict[str, dict[str, Any]] = {
     "wgan-gp": {"norm": "bn", "loss": "wgan", "gp": True, **SETTINGS["C"]},
     "sngan": {"norm": "sn", "loss": "hinge", "gp": False, **SETTINGS["C"]},
-    "msngan": {"norm": "msn:layers=seed", "loss": "hinge", "gp": False, **SETTINGS["C"]},
+    # MSN centres real and fake images with one batch mean (--d-pass joint): measured best of the
+    # placements and passes tried (README, "The comparison, measured"); separate passes give each
+    # batch its own mean, which hides the batch's mean colour from the critic.
+    "msngan": {"norm": "msn", "loss": "hinge", "gp": False, "d_pass": "joint", **SETTINGS["C"]},
+    # MSN as the authors' code places it (after the 4th, 6th and 7th convs), separate passes.
+    "msngan-seedcode": {"norm": "msn:layers=seed", "loss": "hinge", "gp": False, **SETTINGS["C"]},
     # The MSN paper's protocol as its text states it (Eq. 11): the WGAN objective for every critic,
     # MSN at every layer, the SNGAN paper's setting A.
     "wgan-gp-paper": {"norm": "bn", "loss": "wgan", "gp": True, **SETTINGS["A"]},

@@ -23,6 +23,11 @@ class EvalPoint(Draw):
     seconds: float | None = None
     best_fid: float | None = None
 
+    @classmethod
+    def from_json(cls, d: dict) -> "EvalPoint":
+        # rows written before each point recorded its draw and latent seed
+        return super().from_json({"draw": 0, "sample_seed": None, **d})
+
 
 class PeriodicEval:
     def __init__(self, cfg: TrainConfig, images: torch.Tensor, device: torch.device) -> None:

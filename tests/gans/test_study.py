@@ -41,7 +41,8 @@ def test_study_file_round_trips_and_names_systems(tmp_path):
     cfgs = run_configs(study, tmp_path)
     assert [c.run_name for c in cfgs] == ["sngan-seed0", "sngan-seed1", "msngan-wgan-seed0", "msngan-wgan-seed1"]
     wgan = cfgs[2]
-    assert (wgan.preset, wgan.label, wgan.loss, wgan.norm) == ("msngan", "msngan-wgan", "wgan", "msn:layers=seed")
+    assert (wgan.preset, wgan.label, wgan.loss, wgan.norm) == ("msngan", "msngan-wgan", "wgan", "msn")
+    assert wgan.d_pass == "joint" and cfgs[0].d_pass == "separate"
     assert all(c.width == 0.0625 and c.out.startswith(str(tmp_path / "runs")) for c in cfgs)
 
 
@@ -86,7 +87,7 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
         report = json.loads((out / "runs" / run / "eval.json").read_text())
         assert report["results"][0]["step"] == 4 and report["protocol"]["num_samples"] == 10
     table = (out / "report" / "table.md").read_text()
-    assert "| sngan | sn | hinge | 0 1 |" in table and "| msngan-wgan | msn:layers=seed | wgan | 0 1 |" in table
+    assert "| sngan | sn | hinge | 0 1 |" in table and "| msngan-wgan | msn | wgan | 0 1 |" in table
     assert (out / "report" / "report.html").stat().st_size > 1000
     assert list((out / "jobs").glob("*_log.out"))  # submitit ran them
 
