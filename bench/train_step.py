@@ -95,9 +95,12 @@ def options(device: str, width: float, batch: int, repeats: int, images: torch.T
         t0 = time.perf_counter()
         t.train_step()  # compiles, with --compile
         first_s = time.perf_counter() - t0
-        ms = median_ms(t.train_step, repeats, t.device)
-        if t.diagnoser:  # one diagnosis per 100 steps
-            ms += median_ms(lambda: t.diagnoser(t), max(1, repeats // 2), t.device) / 100
+        if t.diagnoser and base:
+            # the steps between diagnoses are the eager step (tested bitwise equal), so the row is the
+            # baseline plus one diagnosis per 100 steps; timing the steps again only adds their noise
+            ms = base + median_ms(lambda: t.diagnoser(t), max(3, repeats), t.device) / 100
+        else:
+            ms = median_ms(t.train_step, repeats, t.device)
         base = base or ms
         rows.append([label, t.device.type, ms, ms / base, ms * 100_000 / 60_000,
                      f"{first_s:.0f} s" if extra.get("compile") else ""])

@@ -13,10 +13,14 @@ def test_presets(preset):
 
 
 def test_the_comparison_differs_only_in_the_critic():
-    """The three systems share every optimizer setting; WGAN-GP adds the penalty (and its loss)."""
+    """The three systems share every optimizer setting; WGAN-GP adds the penalty (and its loss), and
+    MSNGAN centres real and fake images as one batch (the study's measured best for MSN)."""
     cfgs = {p: resolve({"preset": p}) for p in ("wgan-gp", "sngan", "msngan")}
-    for key in ("lr", "betas", "n_critic", "batch_size", "g_norm", "width", "d_pass"):
+    for key in ("lr", "betas", "n_critic", "batch_size", "g_norm", "width"):
         assert len({getattr(c, key) for c in cfgs.values()}) == 1, key
+    assert [c.d_pass for c in cfgs.values()] == ["separate", "separate", "joint"]
+    assert (resolve({"preset": "msngan-seedcode"}).norm, resolve({"preset": "msngan-seedcode"}).d_pass) == (
+        "msn:layers=seed", "separate")
     assert (cfgs["wgan-gp"].norm, cfgs["wgan-gp"].gp) == ("bn", True)
     assert (cfgs["sngan"].norm, cfgs["sngan"].gp) == ("sn", False)
     assert cfgs["msngan"].norm.startswith("msn") and not cfgs["msngan"].gp
