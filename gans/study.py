@@ -223,6 +223,7 @@ def run_study(out: Path, study: Study, say: Callable[[str], None] = print) -> di
     """Run what is not done yet, at most ``study.jobs`` at once, then write the report."""
     from gans.compare import compare
     from gans.files import check_writable
+    from gans.nets import pick_device
 
     study.check()
     cfgs = run_configs(study, out)
@@ -233,7 +234,7 @@ def run_study(out: Path, study: Study, say: Callable[[str], None] = print) -> di
     say(f"study {out}: {len(cfgs)} runs, {len(cfgs) - len(todo)} done, {len(todo)} to run, {study.jobs} at a time "
         f"({study.executor})")
     if todo:
-        if study.executor == "local" and study.jobs > 1 and any(_on_gpu(c.device) for c in todo):
+        if study.executor == "local" and study.jobs > 1 and any(pick_device(c.device).type == "cuda" for c in todo):
             say(f"note: {study.jobs} runs at once take turns on one GPU, which is slower in total than "
                 "one after another (measured on an H200); --jobs 1 on one GPU")
         _prepare_references(study, todo, say)
@@ -245,12 +246,6 @@ def run_study(out: Path, study: Study, say: Callable[[str], None] = print) -> di
     written = compare([Path(c.out) for c in cfgs], out / "report")
     say(f"report: {out / 'report' / 'report.html'}")
     return written
-
-
-def _on_gpu(device: str) -> bool:
-    import torch
-
-    return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
 
 
 def _prepare_references(study: Study, cfgs: list[TrainConfig], say: Callable[[str], None]) -> None:
