@@ -1,4 +1,4 @@
-"""The `gans` command (its code is gans/cli.py); kept at the top level so `python cli.py ...` works
+"""The `gans` command (its code is gans/cli/); kept at the top level so `python cli.py ...` works
 in a checkout."""
 import sys
 

@@ -25,10 +25,10 @@ from gans.eval.frechet import frechet_distance, frechet_distance_to_samples, sta
 from gans.eval.inception import open_inception, random_inception
 from gans.eval.metrics import ImageDataset, extract
 from gans.eval.reference import get_reference
-from gans.shapes import make_shapes
+from gans.data.shapes import make_shapes
 from gans.models import Generator
-from gans.nets import to_uint8
-from gans.sampling import generate
+from gans.runs.networks import to_uint8
+from gans.runs.sampling import generate
 
 
 class Uint8Generator(torch.nn.Module):

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from gans.config import resolve
-from gans.shapes import make_shapes
-from gans.trainer import Trainer
+from gans.data.shapes import make_shapes
+from gans.training.trainer import Trainer
 
 SUBSET = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10_train_subset.npz"
 CASES = [("bn", "wgan-gp", False), ("sn", "sngan", False), ("msn", "msngan", False), ("bn+gp", "wgan-gp", True)]

@@ -1,13 +1,13 @@
 """Losses: adversarial objectives (pure functions of scores) and the gradient penalty.
 
-Names are known without importing torch (see :mod:`gans.registry`); entries load on first use.
+Names are known without importing torch (see :mod:`gans.core.registry`); entries load on first use.
 """
 from __future__ import annotations
 
 if __name__ != "gans.losses":  # one copy of each class: never importable under a second name
     raise ImportError("import gans.losses, not losses: this folder is installed as gans.losses (pip install -e .)")
 
-from gans.registry import Registry, lazy_exports
+from gans.core.registry import Registry, lazy_exports
 
 LOSSES: Registry = Registry(__name__, {
     "wgan": ".objectives:WGAN",

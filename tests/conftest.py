@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gans.config import resolve
-from gans.shapes import make_shapes
+from gans.data.shapes import make_shapes
 from tests.inception_files import inception_files, torchscript_files  # noqa: F401 (fixtures)
 
 SHARED_SUBSET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10_train_subset.npz"

@@ -15,9 +15,11 @@ FOLDERS = {"gans": ROOT / "gans", "gans.models": ROOT / "models", "gans.losses":
 # import name -> distribution name, for every third-party import the package makes
 DISTRIBUTIONS = {"torch": "torch", "torchvision": "torchvision", "torch_fidelity": "torch-fidelity", "numpy": "numpy",
                  "PIL": "pillow", "tqdm": "tqdm", "click": "click", "matplotlib": "matplotlib", "wandb": "wandb",
-                 "submitit": "submitit"}
-RUN_SIDE = {"gans.trainer", "gans.sampling", "gans.checkpoint", "gans.run", "gans.periodic_eval", "gans.compare",
-            "gans.checkpoint_eval", "gans.tracking", "gans.cli", "gans.config", "gans.study", "gans.diagnostics"}
+                 "submitit": "submitit", "tomli_w": "tomli-w"}
+# The layers, lowest first: a module imports only its own package and packages of lower layers.
+LAYERS = [("gans.core",), ("gans.models", "gans.losses", "gans.data"), ("gans.config",), ("gans.eval",),
+          ("gans.runs",), ("gans.diagnostics",), ("gans.training", "gans.analysis"), ("gans.study",), ("gans.cli",)]
+RUN_SIDE = ("gans.config", "gans.runs", "gans.diagnostics", "gans.training", "gans.analysis", "gans.study", "gans.cli")
 
 
 def _modules() -> dict[str, Path]:
@@ -73,7 +75,27 @@ def test_eval_library_knows_no_runs():
     graph = _graph()
     for name, deps in graph.items():
         if name.startswith("gans.eval"):
-            assert not deps & RUN_SIDE, f"{name} imports {sorted(deps & RUN_SIDE)}"
+            run_side = sorted(d for d in deps if d.startswith(RUN_SIDE))
+            assert not run_side, f"{name} imports {run_side}"
+
+
+def _package(module: str) -> str | None:
+    return next((p for layer in LAYERS for p in layer if module == p or module.startswith(p + ".")), None)
+
+
+def test_each_package_imports_only_lower_layers():
+    rank = {p: i for i, layer in enumerate(LAYERS) for p in layer}
+    assert {_package(m) for m in _graph()} - {None} == set(rank), "a package is missing from LAYERS"
+    upward = []
+    for name, deps in _graph().items():
+        own = _package(name)
+        if own is None:  # gans/__init__, gans/__main__
+            continue
+        for dep in deps:
+            theirs = _package(dep)
+            if theirs not in (None, own) and rank[theirs] >= rank[own]:
+                upward.append(f"{name} -> {dep}")
+    assert not upward, "imports against the layers: " + ", ".join(sorted(upward))
 
 
 def test_every_import_is_a_declared_dependency():

@@ -24,7 +24,7 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from gans.registry import Registry, lazy_exports
+from gans.core.registry import Registry, lazy_exports
 
 if TYPE_CHECKING:
     from torch import nn

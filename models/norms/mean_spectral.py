@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gans.collectives import all_reduce_sum, world_size
+from gans.core.collectives import all_reduce_sum, world_size
 from gans.models.norms.spectral import spectral
 
 SEED_LAYERS = (4, 6, 7)

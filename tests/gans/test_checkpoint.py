@@ -4,8 +4,8 @@ import pickle
 import pytest
 import torch
 
-from gans import checkpoint as ckpt_io
-from gans.errors import UserError
+from gans.runs import checkpoint as ckpt_io
+from gans.core.errors import UserError
 
 
 class _Exploit:

@@ -9,9 +9,9 @@ import torch
 from gans.cli import main
 from gans.eval.metrics import ImageDataset
 from gans.config import resolve
-from gans.sampling import generate, load_generator
-from gans.shapes import make_shapes
-from gans.trainer import Trainer
+from gans.runs.sampling import generate, load_generator
+from gans.data.shapes import make_shapes
+from gans.training.trainer import Trainer
 
 pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
 
@@ -119,8 +119,8 @@ def test_image_set_against_itself_is_zero(capsys, two_runs, inception_files, tmp
     ([], "pass --checkpoint RUN (one or more) or --images PATH"),
     (["--images", "x.npz", "--checkpoint", "r"], "not both or neither"),
     (["--checkpoint", "nowhere"], "checkpoint nowhere does not exist"),
-    (["--images", "x.npz", "--num-samples", "1"], "--num-samples must be >= 10"),
-    (["--images", "x.npz", "--repeats", "0"], "--repeats must be >= 1"),
+    (["--images", "x.npz", "--num-samples", "1"], "not in the range x>=10"),
+    (["--images", "x.npz", "--repeats", "0"], "not in the range x>=1"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys, argv, message):
     code, out, err = _eval(capsys, argv)

@@ -131,12 +131,12 @@ def test_bad_input_keeps_existing_run(capsys, tiny_flags, tmp_path):
 
 def test_sample_refuses_existing_outputs_before_generating(capsys, tiny_flags, tmp_path, monkeypatch):
     assert run(capsys, ["train", "--no-progress", *_args(tiny_flags)])[0] == 0
-    import gans.sampling
+    import gans.runs.sampling
 
     def no_generation(*a, **k):
         raise AssertionError("generated before checking --out")
 
-    monkeypatch.setattr(gans.sampling, "generate", no_generation)
+    monkeypatch.setattr(gans.runs.sampling, "generate", no_generation)
     (tmp_path / "old.npz").write_bytes(b"precious")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.png").write_bytes(b"precious")

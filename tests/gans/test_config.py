@@ -1,7 +1,7 @@
 import pytest
 
 from gans.config import PRESETS, SETTINGS, TrainConfig, from_dict, read_config_file, resolve, to_toml
-from gans.errors import UserError
+from gans.core.errors import UserError
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))

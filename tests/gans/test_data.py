@@ -6,9 +6,9 @@ import pytest
 import torch
 from PIL import Image
 
-from gans.data import Batches, check_shape, load_cifar10, load_images
-from gans.errors import UserError
-from gans.shapes import make_shapes
+from gans.data.images import Batches, check_shape, load_cifar10, load_images
+from gans.core.errors import UserError
+from gans.data.shapes import make_shapes
 from tests.conftest import SHARED_SUBSET
 
 

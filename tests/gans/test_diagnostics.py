@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from gans.diagnostics import Diagnosis, Diagnoser, bare_layer, conv_operator_norm, gradient_spread, \
+from gans.diagnostics.diagnoser import Diagnosis, Diagnoser, bare_layer, conv_operator_norm, gradient_spread, \
     normalized_layers, sparsity
-from gans.trainer import Trainer
+from gans.training.trainer import Trainer
 
 
 def _explicit_norm(conv: nn.Conv2d, shape) -> float:

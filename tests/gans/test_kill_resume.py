@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from gans import checkpoint as ckpt_io
+from gans.runs import checkpoint as ckpt_io
 
 pytestmark = pytest.mark.slow  # real training subprocesses
 
@@ -18,7 +18,7 @@ KILL_AT = 27  # between the checkpoints at 20 and 30, after the metrics row of s
 # point, where a sleep-then-kill lands wherever the machine's speed puts it.
 KILLER = f"""
 import os, signal, sys
-from gans.trainer import Trainer
+from gans.training.trainer import Trainer
 step = Trainer.train_step
 def train_step(self):
     out = step(self)

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from gans import checkpoint as ckpt_io
+from gans.runs import checkpoint as ckpt_io
 from gans.config import TrainConfig
-from gans.errors import UserError
-from gans.shapes import make_shapes
-from gans.trainer import Trainer
+from gans.core.errors import UserError
+from gans.data.shapes import make_shapes
+from gans.training.trainer import Trainer
 
 pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
 
@@ -47,7 +47,7 @@ def test_evaluation_does_not_change_training(tiny_cfg, eval_flags, tmp_path):
 
 
 def test_resume_keeps_best_fid_and_trims_eval_log(tiny_cfg, eval_flags, tmp_path):
-    from gans.run import resume_run
+    from gans.training.launch import resume_run
 
     first = Trainer(tiny_cfg(**eval_flags))
     first.fit(progress=False)

@@ -1,8 +1,8 @@
 """Sampling: latents independent of batch size; interpolation rows start and end at their latents."""
 import torch
 
-from gans.sampling import generate, interpolation, slerp
-from gans.nets import build_generator, to_uint8
+from gans.runs.sampling import generate, interpolation, slerp
+from gans.runs.networks import build_generator, to_uint8
 
 
 def test_images_do_not_depend_on_batch_size(tiny_cfg):

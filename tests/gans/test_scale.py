@@ -7,9 +7,9 @@ import sys
 import pytest
 import torch
 
-from gans import checkpoint as ckpt_io
-from gans.ema import EMA
-from gans.trainer import Trainer
+from gans.runs import checkpoint as ckpt_io
+from gans.training.ema import EMA
+from gans.training.trainer import Trainer
 
 
 def _losses(run_dir):
@@ -39,7 +39,7 @@ def test_ema_follows_the_warmed_up_decay():
 
 
 def test_ema_is_checkpointed_resumed_exactly_and_sampled(tiny_cfg, tmp_path):
-    from gans.sampling import load_generator
+    from gans.runs.sampling import load_generator
 
     straight = Trainer(tiny_cfg(out=str(tmp_path / "a"), ema_decay=0.99))
     straight.fit(progress=False)

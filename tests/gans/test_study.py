@@ -4,10 +4,10 @@ import json
 import pytest
 import torch
 
-from gans import checkpoint as ckpt_io
+from gans.runs import checkpoint as ckpt_io
 from gans.cli import main
-from gans.errors import UserError
-from gans.study import Study, load_or_create, run_configs
+from gans.core.errors import UserError
+from gans.study.spec import Study, load_or_create, run_configs
 
 STUDY = """
 seeds = [0, 1]
@@ -122,7 +122,7 @@ def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path,
 
 
 def test_error_line_finds_the_jobs_own_exception():
-    from gans.study import error_line
+    from gans.study.runner import error_line
 
     text = "submitit ERROR\nTraceback (most recent call last):\n  File x\ngans.errors.UserError: no data; pass some\n"
     assert error_line(text, "X") == "UserError: no data; pass some"

@@ -12,7 +12,7 @@ from PIL import Image
 from gans.cli import main
 from gans.config import resolve
 from gans.eval.report import CSV_FIELDS
-from gans.shapes import make_shapes
+from gans.data.shapes import make_shapes
 from tests.wandb_records import config, history, read_records, run_info, summary
 
 pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses

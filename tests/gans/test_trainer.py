@@ -3,10 +3,10 @@ import json
 import pytest
 import torch
 
-from gans import checkpoint as ckpt_io
+from gans.runs import checkpoint as ckpt_io
 from gans.config import PRESETS
-from gans.errors import UserError
-from gans.trainer import Trainer
+from gans.core.errors import UserError
+from gans.training.trainer import Trainer
 
 
 def _weights(trainer):

@@ -9,10 +9,10 @@ from torch import nn
 from torch.func import jacrev
 
 from gans.config import resolve
-from gans.errors import UserError
+from gans.core.errors import UserError
 from gans.models import Discriminator
 from gans.models.norms import MeanNorm, Slot, get_norm
-from gans.nets import build_discriminator
+from gans.runs.networks import build_discriminator
 
 NEW = ["bssn", "ssn", "bssn:c=2", "wn", "wn:init=data", "wn:init=none", "cwn", "dsn"]
 

@@ -14,8 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from gans.errors import UserError
-from gans.files import write_atomic
+from gans.core.errors import UserError
+from gans.core.files import write_atomic
 
 FORMAT = "gans-checkpoint"
 VERSION = 1

@@ -8,23 +8,23 @@ from typing import Any
 import torch
 from torchvision.utils import save_image
 
-from gans import checkpoint as ckpt_io
+from gans.runs import checkpoint as ckpt_io
 from gans.config import TrainConfig, to_toml
-from gans.data import Batches, check_shape, load_images
-from gans.diagnostics import Diagnoser
-from gans.distributed import Ranks, sync_batch_statistics
-from gans.ema import EMA
-from gans.errors import Diverged, Interrupted, UserError
+from gans.data.images import Batches, check_shape, load_images
+from gans.diagnostics.diagnoser import Diagnoser
+from gans.training.distributed import Ranks, sync_batch_statistics
+from gans.training.ema import EMA
+from gans.core.errors import Diverged, Interrupted, UserError
 from gans.losses import get_loss, gradient_penalty
 from gans.models import count_parameters
-from gans.nets import build_discriminator, build_generator, pick_device
-from gans.periodic_eval import EvalPoint, PeriodicEval
-from gans.precision import Precision
-from gans.rng import rng_state, seed_everything, set_rng_state
-from gans.runlog import RunLog
-from gans.sampling import sampling_mode
-from gans.signals import StopSignals
-from gans.tracking import Tracker
+from gans.runs.networks import build_discriminator, build_generator, pick_device
+from gans.training.periodic_eval import EvalPoint, PeriodicEval
+from gans.training.precision import Precision
+from gans.core.rng import rng_state, seed_everything, set_rng_state
+from gans.runs.runlog import RunLog
+from gans.runs.sampling import sampling_mode
+from gans.core.signals import StopSignals
+from gans.runs.tracking import Tracker
 
 GRID = 64  # fixed-noise samples per grid
 
@@ -168,7 +168,7 @@ class Trainer:
     def fit(self, progress: bool = True, tracker: Tracker | None = None) -> Path:
         """Train to cfg.steps, writing grids, checkpoints and metrics into the run directory.
 
-        ``tracker`` gets every metrics row, evaluation and grid (see :mod:`gans.tracking`).
+        ``tracker`` gets every metrics row, evaluation and grid (see :mod:`gans.runs.tracking`).
         SIGTERM/SIGINT finish the current step, save a checkpoint and raise :class:`Interrupted`.
         A non-finite loss or weight raises :class:`Diverged` (or, with ``rollback``, reloads the
         last good checkpoint at half the learning rate, up to ``rollback`` times).

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gans.errors import UserError
-from gans.shapes import make_shapes
+from gans.core.errors import UserError
+from gans.data.shapes import make_shapes
 
 BUILTIN = "shapes"
 SHAPES_COUNT = 10_000

@@ -3,30 +3,14 @@ curve moves only with the generator. Uses the same engine as `gans eval`."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import torch
 
 from gans.config import TrainConfig
 from gans.eval.protocol import Protocol
-from gans.eval.records import Draw
+from gans.runs.records import EvalPoint
 from gans.eval.scoring import prepare, score_draws
-from gans.sampling import generate, sampling_mode
-
-
-@dataclass
-class EvalPoint(Draw):
-    """One row of RUN/eval.jsonl: a draw of the generator at a training step."""
-
-    step: int = 0
-    reference: str = ""
-    seconds: float | None = None
-    best_fid: float | None = None
-
-    @classmethod
-    def from_json(cls, d: dict) -> "EvalPoint":
-        # rows written before each point recorded its draw and latent seed
-        return super().from_json({"draw": 0, "sample_seed": None, **d})
+from gans.runs.sampling import generate, sampling_mode
 
 
 class PeriodicEval:

@@ -17,8 +17,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from gans.collectives import all_reduce_sum, world_size
-from gans.errors import UserError
+from gans.core.collectives import all_reduce_sum, world_size
+from gans.core.errors import UserError
 
 
 @dataclass

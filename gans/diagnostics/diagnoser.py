@@ -26,67 +26,17 @@ The gradients are those of the critic's own training loss (and penalty) on each 
 from __future__ import annotations
 
 import copy
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gans.eval.records import JsonRecord
+from gans.runs.records import Diagnosis, LayerStats
 
 SPARSE = 0.01  # an entry is "sparse" when |g| < SPARSE * mean |g| of its layer
 BATCHES = 4  # mini-batches for the gradient-variance estimate
 POWER_ITERATIONS = 50
 HIST_EDGES = [float(e) for e in range(-12, 3)]  # log10 |g| bins
-
-
-@dataclass
-class LayerStats(JsonRecord):
-    layer: int  # 1-based position of the normalized layer in the critic (the head is last)
-    kind: str  # conv, linear
-    drift_pre_mean: float  # mean over channels of the bare conv's channel means (real batch)
-    drift_pre_std: float
-    drift_post_mean: float  # the same after the norm (the layer's output before its activation)
-    drift_post_std: float
-    batch_mean_gap: float  # mean_c |mu_real - mu_fake| of the bare conv's channel means
-    grad_sparsity: float
-    grad_var: float
-    grad_norm: float
-    sigma_reshaped: float  # largest singular value of the effective weight as (out, in*k*k)
-    sigma_operator: float  # largest singular value of the conv operator at this layer's input size
-    sigma_mean: float  # mean singular value of the reshaped effective weight
-
-
-@dataclass
-class Diagnosis(JsonRecord):
-    """One row of RUN/diagnostics.jsonl."""
-
-    step: int
-    d_real: float
-    d_fake: float
-    d_gap: float
-    lipschitz: float
-    input_grad_sparsity: float
-    hist_edges: list[float]
-    hist_counts: list[int]
-    layers: list[LayerStats] = field(default_factory=list)
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Diagnosis":
-        out = super().from_json(d)
-        out.layers = [LayerStats.from_json(x) for x in d.get("layers", [])]
-        return out
-
-    def flat(self) -> dict[str, float]:
-        """Scalars keyed for a dashboard: diag/lipschitz, diag/layer4/grad_sparsity, ..."""
-        out = {f"diag/{k}": v for k, v in self.to_json().items()
-               if k not in ("step", "layers", "hist_edges", "hist_counts")}
-        for s in self.layers:
-            out.update({f"diag/layer{s.layer}/{k}": v for k, v in dataclasses.asdict(s).items()
-                        if k not in ("layer", "kind")})
-        return out
 
 
 def normalized_layers(D: nn.Module) -> list[nn.Module]:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gans.errors import UserError
+from gans.core.errors import UserError
 
 if TYPE_CHECKING:
-    from gans.diagnostics import Diagnosis
+    from gans.runs.records import Diagnosis
     from gans.eval.records import Report
-    from gans.periodic_eval import EvalPoint
+    from gans.runs.records import EvalPoint
 
 WANDB_MODES = ("offline", "online", "disabled")
 ID_FILE = "wandb_id.txt"  # a resumed run continues the same wandb run

@@ -18,9 +18,9 @@ from typing import Callable
 import numpy as np
 
 from gans.config import TrainConfig, from_dict
-from gans.diagnostics import Diagnosis
-from gans.errors import UserError
-from gans.runlog import DIAGNOSTICS, read_jsonl
+from gans.runs.records import Diagnosis
+from gans.core.errors import UserError
+from gans.runs.runlog import DIAGNOSTICS, read_jsonl
 
 DRIFT_LAYER = 4  # the reading's layer: mid-critic, where the MSN seed code first centres
 

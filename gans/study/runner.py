@@ -19,124 +19,13 @@ import json
 import os
 import re
 import time
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from gans import checkpoint as ckpt_io
-from gans.config import PRESETS, TrainConfig, field_name, resolve
-from gans.errors import UserError
-
-EXECUTORS = ("local", "slurm")
-STUDY_FILE = "study.toml"
-# what a study's [eval] table may set: the protocol of `gans eval` plus where its weights are
-EVAL_KEYS = ("num_samples", "repeats", "reference", "reference_count", "seed", "inception_weights", "batch_size",
-             "kid_subsets", "kid_subset_size")
-
-
-@dataclass
-class Study:
-    """A study as its TOML file states it."""
-
-    systems: dict[str, dict[str, Any]]  # name -> train flags (a preset, plus what the system changes)
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
-    train: dict[str, Any] = field(default_factory=dict)  # flags every run shares
-    eval: dict[str, Any] = field(default_factory=dict)  # gans eval settings for each run's final checkpoint
-    jobs: int = 1
-    executor: str = "local"
-    timeout_min: int = 7 * 24 * 60
-    slurm: dict[str, Any] = field(default_factory=dict)  # submitit's slurm_* parameters, without the prefix
-
-    def __post_init__(self) -> None:
-        # keys as fields are named, however the file or flags spelled them (n-critic, n_critic)
-        self.train = {field_name(k): v for k, v in self.train.items()}
-        self.eval = {field_name(k): v for k, v in self.eval.items()}
-        self.systems = {name: {field_name(k): v for k, v in (flags or {}).items()} for name, flags in self.systems.items()}
-
-    @classmethod
-    def from_toml(cls, text: str, source: str) -> "Study":
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise UserError(f"{source} is not valid TOML ({e}); fix the file") from None
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(map(field_name, raw)) - known)
-        if unknown:
-            raise UserError(f"{source}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(known))}")
-        raw = {field_name(k): v for k, v in raw.items()}
-        systems = raw.pop("systems", None)
-        if isinstance(systems, list):  # a list of presets as they are
-            systems = {name: {} for name in systems}
-        if not isinstance(systems, dict) or not systems:
-            raise UserError(f"{source}: 'systems' must list presets (systems = [\"sngan\", ...]) or be a table "
-                            "of name = {{preset = ..., flags...}}")
-        try:
-            study = cls(systems=systems, **raw)
-        except (TypeError, AttributeError) as e:
-            raise UserError(f"{source}: {e}; see gans study --help for the file's layout") from None
-        return study
-
-    def to_toml(self) -> str:
-        def value(v: Any) -> str:
-            if isinstance(v, dict):
-                return "{" + ", ".join(f"{json.dumps(k.replace('_', '-'))} = {value(x)}" for k, x in v.items()) + "}"
-            if isinstance(v, tuple):
-                v = list(v)
-            return json.dumps(v)  # JSON scalars and arrays are valid TOML
-
-        lines = ["# A gans study; `gans study --config THIS_FILE --out DIR` repeats it.",
-                 f"seeds = {value(self.seeds)}", f"jobs = {self.jobs}", f"executor = {value(self.executor)}",
-                 f"timeout-min = {self.timeout_min}", "", "[systems]"]
-        lines += [f"{json.dumps(name)} = {value(flags)}" for name, flags in self.systems.items()]
-        for table in ("train", "eval", "slurm"):
-            lines += ["", f"[{table}]"] + [f"{k.replace('_', '-')} = {value(v)}" for k, v in getattr(self, table).items()]
-        return "\n".join(lines) + "\n"
-
-    def same_experiment(self, other: "Study") -> bool:
-        """Whether two studies give the same runs (how many at once, and where, does not matter)."""
-        how = {"jobs": 1, "executor": "local", "timeout_min": 0, "slurm": {}}
-        return dataclasses.replace(self, **how).to_toml() == dataclasses.replace(other, **how).to_toml()
-
-    def check(self) -> None:
-        if not self.seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds):
-            raise UserError(f"seeds must be a list of integers, got {self.seeds!r}")
-        if not isinstance(self.jobs, int) or self.jobs < 1:
-            raise UserError(f"--jobs must be >= 1, got {self.jobs!r}")
-        if self.executor not in EXECUTORS:
-            raise UserError(f"unknown executor {self.executor!r}; choose one of {', '.join(EXECUTORS)}")
-        bad = sorted(set(map(field_name, self.eval)) - set(EVAL_KEYS))
-        if bad:
-            raise UserError(f"[eval] has no key {bad[0]!r}; valid keys: {', '.join(EVAL_KEYS)}")
-        for k in ("out", "seed", "preset", "label"):
-            if k in self.train:
-                raise UserError(f"[train] cannot set {k!r}: the study sets it for each run")
-
-
-def run_configs(study: Study, root: Path) -> list[TrainConfig]:
-    """Every run of the study, resolved and checked before anything is written."""
-    cfgs = []
-    for name, flags in study.systems.items():
-        preset = flags.get("preset", name)
-        if preset not in PRESETS:
-            raise UserError(f"system {name!r}: unknown preset {preset!r}; give it preset = one of {', '.join(PRESETS)}")
-        label = "" if name == preset else name
-        for seed in study.seeds:
-            cfgs.append(resolve({**study.train, **flags, "preset": preset, "label": label, "seed": seed,
-                                 "out": str(root / "runs" / f"{name}-seed{seed}")}))
-    return cfgs
-
-
-def protocol_of(study: Study, cfg: TrainConfig):
-    from gans.eval.protocol import Protocol
-
-    e = study.eval
-    return Protocol(name="study", num_samples=e.get("num_samples", 1000), repeats=e.get("repeats", 1),
-                    reference=e.get("reference") or cfg.eval_reference or cfg.dataset,
-                    reference_count=e.get("reference_count"), seed=e.get("seed", 0),
-                    kid_subsets=e.get("kid_subsets", 100),
-                    kid_subset_size=e.get("kid_subset_size", min(1000, e.get("num_samples", 1000))))
-
+from gans.runs import checkpoint as ckpt_io
+from gans.config import TrainConfig
+from gans.study.spec import STUDY_FILE, Study, protocol_of, run_configs
+from gans.core.errors import UserError
 
 def is_done(cfg: TrainConfig) -> bool:
     """Trained to its step count and scored at that step."""
@@ -156,11 +45,11 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
     """One job: train (or resume) a run, then score its final checkpoint into eval.json."""
     import torch
 
-    from gans.checkpoint_eval import score_checkpoints, write_to_runs
+    from gans.runs.scoring import score_checkpoints, write_to_runs
     from gans.config import from_dict
     from gans.eval.scoring import prepare, report
-    from gans.nets import pick_device
-    from gans.run import train_or_resume
+    from gans.runs.networks import pick_device
+    from gans.training.launch import train_or_resume
 
     torch.set_num_threads(threads)
     cfg = from_dict(cfg_dict)
@@ -204,26 +93,11 @@ def _has_cuda() -> bool:
     return torch.cuda.is_available()
 
 
-def load_or_create(out: Path, study: Study | None) -> Study:
-    """The study of ``out``: the one given (written to out/study.toml), or the one already there.
-    A different study in an existing directory is refused: it would mix two experiments."""
-    path = out / STUDY_FILE
-    existing = Study.from_toml(path.read_text(), str(path)) if path.is_file() else None
-    if study is None:
-        if existing is None:
-            raise UserError(f"{out} holds no study ({STUDY_FILE}); pass --config STUDY.toml or --systems")
-        return existing
-    if existing is not None and not existing.same_experiment(study):
-        raise UserError(f"{out} holds a different study ({path}); pass another --out, or run "
-                        f"`gans study --out {out}` alone to continue it")
-    return study
-
-
 def run_study(out: Path, study: Study, say: Callable[[str], None] = print) -> dict[str, Path]:
     """Run what is not done yet, at most ``study.jobs`` at once, then write the report."""
-    from gans.compare import compare
-    from gans.files import check_writable
-    from gans.nets import pick_device
+    from gans.analysis.compare import compare
+    from gans.core.files import check_writable
+    from gans.runs.networks import pick_device
 
     study.check()
     cfgs = run_configs(study, out)
@@ -251,7 +125,7 @@ def run_study(out: Path, study: Study, say: Callable[[str], None] = print) -> di
 def _prepare_references(study: Study, cfgs: list[TrainConfig], say: Callable[[str], None]) -> None:
     """Reference statistics once, here, so parallel jobs find them cached instead of each computing them."""
     from gans.eval.scoring import prepare
-    from gans.nets import pick_device
+    from gans.runs.networks import pick_device
 
     seen = set()
     for cfg in cfgs:
@@ -273,7 +147,7 @@ def _prepare_references(study: Study, cfgs: list[TrainConfig], say: Callable[[st
 def _run_jobs(study: Study, todo: list[TrainConfig], executor, threads: int, say: Callable[[str], None]) -> list[str]:
     """Keep at most ``study.jobs`` in flight (submitit's local executor starts every job it is
     given at once); cancel the rest on Ctrl-C or SIGTERM so no job outlives the study."""
-    from gans.signals import StopSignals
+    from gans.core.signals import StopSignals
 
     pending, running, failed, done = list(todo), {}, [], 0
     toml = study.to_toml()

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from gans.errors import UserError
+from gans.core.errors import UserError
 
 
 def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:

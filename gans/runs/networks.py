@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from gans.errors import UserError
+from gans.core.errors import UserError
 from gans.models import Discriminator, Generator
 
 if TYPE_CHECKING:

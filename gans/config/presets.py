@@ -1,0 +1,35 @@
+"""Named systems (presets) and the SNGAN paper's optimizer settings: data only, so the CLI can list
+them without importing torch."""
+from __future__ import annotations
+
+from typing import Any
+
+# Optimizer settings A-F of the SNGAN paper (Miyato et al. 2018, Table 1); the MSN paper uses them too.
+SETTINGS: dict[str, dict[str, Any]] = {
+    "A": {"lr": 1e-4, "betas": (0.5, 0.9), "n_critic": 5},
+    "B": {"lr": 1e-4, "betas": (0.5, 0.999), "n_critic": 1},
+    "C": {"lr": 2e-4, "betas": (0.5, 0.999), "n_critic": 1},
+    "D": {"lr": 1e-3, "betas": (0.5, 0.9), "n_critic": 5},
+    "E": {"lr": 1e-3, "betas": (0.5, 0.999), "n_critic": 5},
+    "F": {"lr": 1e-3, "betas": (0.9, 0.999), "n_critic": 5},
+}
+
+# A preset is a whole system: critic norm, loss, penalty and its optimizer. See the README's
+# "Presets" table for which paper each follows and the measurements behind the defaults.
+PRESETS: dict[str, dict[str, Any]] = {
+    "wgan-gp": {"norm": "bn", "loss": "wgan", "gp": True, **SETTINGS["C"]},
+    "sngan": {"norm": "sn", "loss": "hinge", "gp": False, **SETTINGS["C"]},
+    # MSN centres real and fake images with one batch mean (--d-pass joint): measured best of the
+    # placements and passes tried (README, "The comparison, measured"); separate passes give each
+    # batch its own mean, which hides the batch's mean colour from the critic.
+    "msngan": {"norm": "msn", "loss": "hinge", "gp": False, "d_pass": "joint", **SETTINGS["C"]},
+    # MSN as the authors' code places it (after the 4th, 6th and 7th convs), separate passes.
+    "msngan-seedcode": {"norm": "msn:layers=seed", "loss": "hinge", "gp": False, **SETTINGS["C"]},
+    # The MSN paper's protocol as its text states it (Eq. 11): the WGAN objective for every critic,
+    # MSN at every layer, the SNGAN paper's setting A.
+    "wgan-gp-paper": {"norm": "bn", "loss": "wgan", "gp": True, **SETTINGS["A"]},
+    "sngan-paper": {"norm": "sn", "loss": "wgan", "gp": False, **SETTINGS["A"]},
+    "msngan-paper": {"norm": "msn", "loss": "wgan", "gp": False, **SETTINGS["A"]},
+    # The WGAN-GP paper's own critic: layer norm, which keeps the penalty per sample.
+    "wgan-gp-ln": {"norm": "ln", "loss": "wgan", "gp": True, **SETTINGS["C"]},
+}

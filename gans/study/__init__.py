@@ -1,0 +1,1 @@
+"""Studies: systems x seeds trained and scored as jobs (local or SLURM through submitit)."""

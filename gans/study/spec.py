@@ -1,0 +1,181 @@
+"""A study as stated: systems x seeds with shared train and eval settings, read from a TOML file,
+flags, or the study directory it was started in, and resolved into one checked config per run."""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from gans.config import PRESETS, TrainConfig, field_name, resolve
+from gans.core.errors import UserError
+
+EXECUTORS = ("local", "slurm")
+STUDY_FILE = "study.toml"
+# what a study's [eval] table may set: the protocol of `gans eval` plus where its weights are
+EVAL_KEYS = ("num_samples", "repeats", "reference", "reference_count", "seed", "inception_weights", "batch_size",
+             "kid_subsets", "kid_subset_size")
+
+
+@dataclass
+class Study:
+    """A study as its TOML file states it."""
+
+    systems: dict[str, dict[str, Any]]  # name -> train flags (a preset, plus what the system changes)
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    train: dict[str, Any] = field(default_factory=dict)  # flags every run shares
+    eval: dict[str, Any] = field(default_factory=dict)  # gans eval settings for each run's final checkpoint
+    jobs: int = 1
+    executor: str = "local"
+    timeout_min: int = 7 * 24 * 60
+    slurm: dict[str, Any] = field(default_factory=dict)  # submitit's slurm_* parameters, without the prefix
+
+    def __post_init__(self) -> None:
+        # keys as fields are named, however the file or flags spelled them (n-critic, n_critic)
+        self.train = {field_name(k): v for k, v in self.train.items()}
+        self.eval = {field_name(k): v for k, v in self.eval.items()}
+        self.systems = {name: {field_name(k): v for k, v in (flags or {}).items()} for name, flags in self.systems.items()}
+
+    @classmethod
+    def from_toml(cls, text: str, source: str) -> "Study":
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise UserError(f"{source} is not valid TOML ({e}); fix the file") from None
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(map(field_name, raw)) - known)
+        if unknown:
+            raise UserError(f"{source}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(known))}")
+        raw = {field_name(k): v for k, v in raw.items()}
+        systems = raw.pop("systems", None)
+        if isinstance(systems, list):  # a list of presets as they are
+            systems = {name: {} for name in systems}
+        if not isinstance(systems, dict) or not systems:
+            raise UserError(f"{source}: 'systems' must list presets (systems = [\"sngan\", ...]) or be a table "
+                            "of name = {{preset = ..., flags...}}")
+        try:
+            study = cls(systems=systems, **raw)
+        except (TypeError, AttributeError) as e:
+            raise UserError(f"{source}: {e}; see gans study --help for the file's layout") from None
+        return study
+
+    def to_toml(self) -> str:
+        def keys(d: dict[str, Any]) -> dict[str, Any]:  # spelled like the flags, as users write them
+            return {k.replace("_", "-"): keys(v) if isinstance(v, dict) else (list(v) if isinstance(v, tuple) else v)
+                    for k, v in d.items()}
+
+        doc = {"seeds": self.seeds, "jobs": self.jobs, "executor": self.executor, "timeout-min": self.timeout_min,
+               "systems": {name: keys(flags) for name, flags in self.systems.items()},
+               "train": keys(self.train), "eval": keys(self.eval), "slurm": keys(self.slurm)}
+        return "# A gans study; `gans study --config THIS_FILE --out DIR` repeats it.\n" + tomli_w.dumps(doc)
+
+    def same_experiment(self, other: "Study") -> bool:
+        """Whether two studies give the same runs (how many at once, and where, does not matter)."""
+        how = {"jobs": 1, "executor": "local", "timeout_min": 0, "slurm": {}}
+        return dataclasses.replace(self, **how).to_toml() == dataclasses.replace(other, **how).to_toml()
+
+    def check(self) -> None:
+        if not self.seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds):
+            raise UserError(f"seeds must be a list of integers, got {self.seeds!r}")
+        if not isinstance(self.jobs, int) or self.jobs < 1:
+            raise UserError(f"--jobs must be >= 1, got {self.jobs!r}")
+        if self.executor not in EXECUTORS:
+            raise UserError(f"unknown executor {self.executor!r}; choose one of {', '.join(EXECUTORS)}")
+        bad = sorted(set(map(field_name, self.eval)) - set(EVAL_KEYS))
+        if bad:
+            raise UserError(f"[eval] has no key {bad[0]!r}; valid keys: {', '.join(EVAL_KEYS)}")
+        for k in ("out", "seed", "preset", "label"):
+            if k in self.train:
+                raise UserError(f"[train] cannot set {k!r}: the study sets it for each run")
+
+
+def run_configs(study: Study, root: Path) -> list[TrainConfig]:
+    """Every run of the study, resolved and checked before anything is written."""
+    cfgs = []
+    for name, flags in study.systems.items():
+        preset = flags.get("preset", name)
+        if preset not in PRESETS:
+            raise UserError(f"system {name!r}: unknown preset {preset!r}; give it preset = one of {', '.join(PRESETS)}")
+        label = "" if name == preset else name
+        for seed in study.seeds:
+            cfgs.append(resolve({**study.train, **flags, "preset": preset, "label": label, "seed": seed,
+                                 "out": str(root / "runs" / f"{name}-seed{seed}")}))
+    return cfgs
+
+
+def protocol_of(study: Study, cfg: TrainConfig):
+    from gans.eval.protocol import Protocol
+
+    e = study.eval
+    return Protocol(name="study", num_samples=e.get("num_samples", 1000), repeats=e.get("repeats", 1),
+                    reference=e.get("reference") or cfg.eval_reference or cfg.dataset,
+                    reference_count=e.get("reference_count"), seed=e.get("seed", 0),
+                    kid_subsets=e.get("kid_subsets", 100),
+                    kid_subset_size=e.get("kid_subset_size", min(1000, e.get("num_samples", 1000))))
+
+
+def load_or_create(out: Path, study: Study | None) -> Study:
+    """The study of ``out``: the one given (written to out/study.toml), or the one already there.
+    A different study in an existing directory is refused: it would mix two experiments."""
+    path = out / STUDY_FILE
+    existing = Study.from_toml(path.read_text(), str(path)) if path.is_file() else None
+    if study is None:
+        if existing is None:
+            raise UserError(f"{out} holds no study ({STUDY_FILE}); pass --config STUDY.toml or --systems")
+        return existing
+    if existing is not None and not existing.same_experiment(study):
+        raise UserError(f"{out} holds a different study ({path}); pass another --out, or run "
+                        f"`gans study --out {out}` alone to continue it")
+    return study
+
+
+
+
+def key_values(pairs: tuple[str, ...], flag: str) -> dict[str, Any]:
+    """KEY=VALUE pairs; a value is read as TOML (0.25, true, [0.5, 0.9]) or else kept as text."""
+    out = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            raise UserError(f"{flag} {pair!r} is not KEY=VALUE (e.g. {flag} width=0.25)")
+        try:
+            out[field_name(key.strip())] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[field_name(key.strip())] = value
+    return out
+
+
+def from_options(out: Path, config_file: str | None, systems: str | None, seeds: str | None, jobs: int | None,
+                 executor: str | None, train_pairs: tuple[str, ...] = (), eval_pairs: tuple[str, ...] = ()) -> Study:
+    """The study `gans study` was asked for: a file and/or --systems make a new one (flags override
+    the file), else the one stored in ``out`` continues, where only how many run at once and where
+    may change."""
+    given = None
+    if config_file or systems:
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise UserError(f"study file {path} does not exist; pass an existing TOML file to --config")
+            given = Study.from_toml(path.read_text(), str(path))
+        else:
+            given = Study(systems={})
+        if systems:
+            given.systems = {name.strip(): {} for name in systems.split(",") if name.strip()}
+        if seeds:
+            try:
+                given.seeds = [int(s) for s in seeds.split(",") if s.strip()]
+            except ValueError:
+                raise UserError(f"--seeds must be integers like 0,1,2, got {seeds!r}") from None
+        given.train.update(key_values(train_pairs, "--train"))
+        given.eval.update(key_values(eval_pairs, "--eval"))
+        given.jobs = jobs or given.jobs
+        given.executor = executor or given.executor
+    elif seeds or train_pairs or eval_pairs:
+        raise UserError("--seeds, --train and --eval describe a new study: pass --systems or --config too")
+    chosen = load_or_create(out, given)
+    if given is None and (jobs or executor):
+        chosen.jobs, chosen.executor = jobs or chosen.jobs, executor or chosen.executor
+    return chosen
