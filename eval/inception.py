@@ -27,7 +27,7 @@ from typing import Callable
 
 import torch
 
-from gans.errors import UserError
+from gans.core.errors import UserError
 
 ENV = "GANS_INCEPTION_WEIGHTS"
 FIDELITY_FILE = "weights-inception-2015-12-05-6726825d.pth"

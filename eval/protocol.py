@@ -30,6 +30,7 @@ class Protocol:
     kid_subsets: int = 100
     kid_subset_size: int = 1000
     metric_seed: int = 2020  # KID subsets and IS shuffling; torch-fidelity's default
+    prdc_k: int = 5  # PRDC's k-NN radii; Naeem et al.'s and the prdc package's default
     std: str = "population (ddof=0)"
 
     @classmethod

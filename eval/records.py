@@ -2,7 +2,8 @@
 
 The terminal table, CSV, eval.json, wandb, `gans compare` and training-time evaluation all read
 and write these records; ``to_json`` / ``from_json`` give the one JSON layout. Numbers that the
-weights or the reference cannot give (IS without logits, KID without reference features) are None.
+weights or the reference cannot give (IS without logits, KID and PRDC without reference features)
+are None, and so are numbers of records written before they existed.
 """
 from __future__ import annotations
 
@@ -16,10 +17,16 @@ from gans.eval.protocol import Protocol
 
 DEFINITIONS = {
     "draws": "is_mean/is_std: IS mean and std over the draw's splits; fid; kid_mean/kid_std: KID mean "
-             "and std over the draw's subsets",
-    "summary": "each number's mean and std over draws (is_std, fid_std, kid_std are stds over draws)",
+             "and std over the draw's subsets; precision, recall, density, coverage: Naeem et al. 2020 "
+             "(k-NN balls, k = protocol.prdc_k) against the reference features",
+    "summary": "each number's mean and std over draws (is_std, fid_std, kid_std, precision_std, ... are "
+               "stds over draws)",
     "overall": "the same over the sources' summaries (one per training seed)",
 }
+
+# each summarized number and the name of its std over draws (or sources)
+MEAN_STD = (("is_mean", "is_std"), ("fid", "fid_std"), ("kid_mean", "kid_std"), ("precision", "precision_std"),
+            ("recall", "recall_std"), ("density", "density_std"), ("coverage", "coverage_std"))
 
 
 class JsonRecord:
@@ -45,6 +52,10 @@ class Draw(JsonRecord):
     fid: float | None = None
     kid_mean: float | None = None  # over KID subsets
     kid_std: float | None = None
+    precision: float | None = None  # PRDC: one number each per draw, no spread within it
+    recall: float | None = None
+    density: float | None = None
+    coverage: float | None = None
 
 
 @dataclass
@@ -57,12 +68,20 @@ class Summary(JsonRecord):
     fid_std: float | None = None
     kid_mean: float | None = None
     kid_std: float | None = None
+    precision: float | None = None
+    precision_std: float | None = None
+    recall: float | None = None
+    recall_std: float | None = None
+    density: float | None = None
+    density_std: float | None = None
+    coverage: float | None = None
+    coverage_std: float | None = None
 
     @classmethod
     def of(cls, rows: Iterable[Draw | "Summary"]) -> "Summary":
         rows = list(rows)
         out = {}
-        for key, std_name in (("is_mean", "is_std"), ("fid", "fid_std"), ("kid_mean", "kid_std")):
+        for key, std_name in MEAN_STD:
             values = [getattr(r, key) for r in rows if getattr(r, key) is not None]
             out[key] = float(np.mean(values)) if values else None
             out[std_name] = float(np.std(values)) if values else None

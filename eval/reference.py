@@ -4,13 +4,13 @@ The cache key holds the data set, the image count, a hash of the images and a ha
 weights file. torch-fidelity keys its cache by input name only, so switching weight files silently
 reuses stale statistics; hashing the weights cannot. Statistics are saved in pytorch-fid's ``.npz``
 layout (``mu``, ``sigma``), so its files can be used here and ours there; the features themselves
-go beside them (``.features.npy``) because KID needs them.
+go beside them (``.features.npy``) because KID and PRDC need them.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -20,9 +20,10 @@ import torch
 from gans.eval.frechet import statistics
 from gans.eval.inception import Inception
 from gans.eval.metrics import load_stats, save_stats
-from gans.files import write_atomic
-from gans.data import load_images
-from gans.errors import UserError
+from gans.eval.prdc import knn_radii
+from gans.core.files import write_atomic
+from gans.data.images import load_images
+from gans.core.errors import UserError
 
 CACHE_ENV = "GANS_CACHE"
 
@@ -34,7 +35,7 @@ def default_cache_dir() -> Path:
 
 @dataclass
 class Reference:
-    """Real-data statistics; ``features`` is None for a bare statistics file (no KID then)."""
+    """Real-data statistics; ``features`` is None for a bare statistics file (no KID or PRDC then)."""
 
     name: str
     count: int | None
@@ -42,6 +43,17 @@ class Reference:
     sigma: np.ndarray
     features: torch.Tensor | None
     source: str  # the cache file, or the statistics file it came from
+    # k -> the features' k-NN radii: N x N distances, the larger half of PRDC's cost at N = 50,000,
+    # and the same for every draw and every training-time evaluation against this reference
+    _radii: dict[int, torch.Tensor] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def knn_radii(self, k: int, device: torch.device | str | None = None) -> torch.Tensor:
+        """The reference features' k-NN radii for PRDC, computed on ``device`` the first time, kept on the CPU."""
+        if self.features is None:
+            raise ValueError(f"{self.source} holds statistics only: no features, no k-NN radii")
+        if k not in self._radii:
+            self._radii[k] = knn_radii(self.features, k, device=device).cpu()
+        return self._radii[k]
 
     def describe(self) -> dict:
         return {"reference": self.name, "reference_count": self.count, "reference_stats": self.source}

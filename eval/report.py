@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gans.eval.records import Report, Summary
-from gans.files import write_atomic
+from gans.core.files import write_atomic
 
 
 def _fmt(mean: float | None, std: float | None, scale: float = 1.0, digits: int = 2) -> str:
@@ -21,25 +21,29 @@ def table(report: Report) -> str:
     """One row per source (mean ± std over draws), then over sources."""
     p, w = report.protocol, report.weights
     head = (f"protocol {p.name}: {p.repeats} x {p.num_samples} samples vs {p.reference}"
-            f" ({p.reference_count or 'all'} images); IS {p.is_splits} splits, "
+            f" ({p.reference_count or 'all'} images); IS {p.is_splits} splits, PRDC k={p.prdc_k}, "
             f"weights {w.format} {w.sha256_16}; mean ± std")
-    rows = [("source", "step", "IS", "FID", "KID x1e3")]
+    rows = [("source", "step", "IS", "FID", "KID x1e3", "precision", "recall", "density", "coverage")]
 
     def row(name: str, step: Any, s: Summary) -> tuple[str, ...]:
+        # PRDC are fractions (density a count / k): three digits show a change of one sample in 1,000
         return (name, "" if step is None else str(step), _fmt(s.is_mean, s.is_std),
-                _fmt(s.fid, s.fid_std), _fmt(s.kid_mean, s.kid_std, 1e3))
+                _fmt(s.fid, s.fid_std), _fmt(s.kid_mean, s.kid_std, 1e3),
+                *(_fmt(getattr(s, key), getattr(s, f"{key}_std"), digits=3)
+                  for key in ("precision", "recall", "density", "coverage")))
 
     for r in report.results:
         rows.append(row(r.source + (" (EMA)" if r.ema else ""), r.step, r.summary))
     if len(report.results) > 1:
         rows.append(row(f"all {len(report.results)} checkpoints", None, report.overall))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join([head] + ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
                                for r in rows])
 
 
 CSV_FIELDS = ("protocol", "reference", "source", "system", "norm", "seed", "step", "ema", "row", "num_samples",
-              "is_mean", "is_std", "fid", "fid_std", "kid_mean", "kid_std")
+              "is_mean", "is_std", "fid", "fid_std", "kid_mean", "kid_std", "precision", "precision_std",
+              "recall", "recall_std", "density", "density_std", "coverage", "coverage_std")
 
 
 def csv_rows(report: Report) -> list[dict[str, Any]]:

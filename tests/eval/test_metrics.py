@@ -5,8 +5,8 @@ import torch
 
 from gans.eval.inception import detect_format, open_inception
 from gans.eval.metrics import ImageDataset, extract, fid, inception_score, kid, load_stats, save_stats
-from gans.errors import UserError
-from gans.shapes import make_shapes
+from gans.core.errors import UserError
+from gans.data.shapes import make_shapes
 
 pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
 

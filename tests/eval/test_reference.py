@@ -6,8 +6,8 @@ from gans.eval.frechet import statistics
 from gans.eval.inception import open_inception
 from gans.eval.metrics import extract, fid
 from gans.eval.reference import get_reference
-from gans.errors import UserError
-from gans.shapes import make_shapes
+from gans.core.errors import UserError
+from gans.data.shapes import make_shapes
 
 pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
 

@@ -6,11 +6,12 @@ import pytest
 import torch
 
 from gans.eval.metrics import extract, fid
+from gans.eval.prdc import prdc
 from gans.eval.protocol import PROTOCOLS, Protocol
 from gans.eval.records import Draw, Summary
 from gans.eval.report import csv_rows, read_json, table, write_json
 from gans.eval.scoring import prepare, report, score_draws, score_images
-from gans.shapes import make_shapes
+from gans.data.shapes import make_shapes
 
 pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
 
@@ -49,6 +50,8 @@ def test_any_callable_is_a_draw_source(setup):
         feats = extract(make_shapes(12, size=16, seed=100 + seed).split(12), inception)
         assert d.fid == pytest.approx(fid(feats["2048"], (ref.mu, ref.sigma)), rel=1e-9)
         assert d.num_samples == 12 and d.is_mean > 1 and d.kid_mean is not None
+        p = prdc(ref.features, feats["2048"], proto.prdc_k)  # from the same pool3 features as FID
+        assert (d.precision, d.recall, d.density, d.coverage) == (p.precision, p.recall, p.density, p.coverage)
     summary = Summary.of(draws)
     assert summary.fid == pytest.approx(np.mean([d.fid for d in draws]))
     assert summary.fid_std == pytest.approx(np.std([d.fid for d in draws]))
@@ -68,6 +71,7 @@ def test_report_round_trips_through_json(setup, tmp_path):
     rows = csv_rows(back)
     assert [r["row"] for r in rows] == ["draw 0", "over draws", "draw 0", "over draws", "over checkpoints"]
     assert "all 2 checkpoints" in table(back)
+    assert back.results[0].summary.coverage is not None and rows[0]["precision"] == result.draws[0].precision
 
 
 def test_records_ignore_unknown_keys_and_keep_missing_numbers_none():
