@@ -92,6 +92,13 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x).flatten(1)).squeeze(1)
 
+    def slots(self) -> list[nn.Module]:
+        """The normalized layers in slot-index order (1..n, head last), as the ResNet critic's."""
+        return [m for m in self.body if not isinstance(m, nn.LeakyReLU)] + [self.head]
+
+
+NETS = (Generator, Discriminator)  # this architecture's entry in gans.models.NETWORKS
+
 
 def count_parameters(module: nn.Module) -> int:
     """Trainable parameters (spectral norm's u/v are buffers, so they are not counted)."""
