@@ -15,7 +15,7 @@ FOLDERS = {"gans": ROOT / "gans", "gans.models": ROOT / "models", "gans.losses":
 # import name -> distribution name, for every third-party import the package makes
 DISTRIBUTIONS = {"torch": "torch", "torchvision": "torchvision", "torch_fidelity": "torch-fidelity", "numpy": "numpy",
                  "PIL": "pillow", "tqdm": "tqdm", "click": "click", "matplotlib": "matplotlib", "wandb": "wandb",
-                 "submitit": "submitit", "tomli_w": "tomli-w"}
+                 "submitit": "submitit", "tomli_w": "tomli-w", "scipy": "scipy"}
 # The layers, lowest first: a module imports only its own package and packages of lower layers.
 LAYERS = [("gans.core",), ("gans.models", "gans.losses", "gans.data"), ("gans.config",), ("gans.eval",),
           ("gans.runs",), ("gans.diagnostics",), ("gans.training", "gans.analysis"), ("gans.study",), ("gans.cli",)]

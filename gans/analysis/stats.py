@@ -1,0 +1,84 @@
+"""Statistics over seeds: what every table and verdict of the toolkit reports.
+
+Seeds are few (3-5), so every spread is the sample standard deviation (ddof=1), every interval a
+Student-t interval, and every comparison between two systems Welch's t-test (unequal variances),
+all from scipy. A verdict is "holds" or "does not hold" only when the test says the difference is
+significant at ``ALPHA`` in the stated direction (resp. the opposite one); otherwise it is
+"inconclusive at n = ...".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class SeedStats:
+    """Mean, sample std (ddof=1) and a 95% t-interval of one quantity over n seeds."""
+
+    n: int
+    mean: float
+    std: float | None  # None for n = 1
+    low: float | None  # 95% interval of the mean; None for n = 1
+    high: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> "SeedStats":
+        from scipy import stats
+
+        xs = [float(v) for v in values if v is not None and math.isfinite(v)]
+        if not xs:
+            raise ValueError("no finite values")
+        n, mean = len(xs), sum(xs) / len(xs)
+        if n == 1:
+            return cls(1, mean, None, None, None)
+        std = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
+        half = float(stats.t.ppf(1 - ALPHA / 2, n - 1)) * std / math.sqrt(n)
+        return cls(n, mean, std, mean - half, mean + half)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A - B over seeds: the difference of means, its 95% Welch interval and the two-sided p-value."""
+
+    n_a: int
+    n_b: int
+    diff: float
+    low: float | None
+    high: float | None
+    p: float | None
+
+    @property
+    def significant(self) -> bool:
+        return self.p is not None and self.p < ALPHA
+
+
+def welch(a: Sequence[float], b: Sequence[float]) -> Difference:
+    """Welch's t-test of mean(a) - mean(b), with the Welch-Satterthwaite interval."""
+    from scipy import stats
+
+    sa, sb = SeedStats.of(a), SeedStats.of(b)
+    diff = sa.mean - sb.mean
+    if sa.n < 2 or sb.n < 2:
+        return Difference(sa.n, sb.n, diff, None, None, None)
+    va, vb = sa.std**2 / sa.n, sb.std**2 / sb.n
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return Difference(sa.n, sb.n, diff, diff, diff, 0.0 if diff else 1.0)
+    df = (va + vb) ** 2 / (va**2 / (sa.n - 1) + vb**2 / (sb.n - 1))
+    half = float(stats.t.ppf(1 - ALPHA / 2, df)) * se
+    p = float(stats.ttest_ind(list(a), list(b), equal_var=False).pvalue)
+    return Difference(sa.n, sb.n, diff, diff - half, diff + half, p)
+
+
+def verdict(d: Difference, expected_sign: int) -> str:
+    """'holds' when the difference is significant with the claimed sign (+1: A > B, -1: A < B),
+    'does not hold' when significant the other way, else 'inconclusive at n = a, b'."""
+    if d.significant and math.copysign(1, d.diff) == expected_sign:
+        return "holds"
+    if d.significant:
+        return "does not hold"
+    return f"inconclusive at n = {d.n_a}, {d.n_b}"
