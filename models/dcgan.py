@@ -30,10 +30,11 @@ class Generator(nn.Module):
         image_size: int = 32,
         channels: int = 3,
         norm: str = "bn",
+        init: str = "torch",
     ) -> None:
         super().__init__()
         _check_size(image_size)
-        wrap = get_norm(norm)
+        wrap = get_norm(norm, init)
         c0, c1, c2, c3 = (_width(c, width) for c in (512, 256, 128, 64))
         self.z_dim, self.c0, self.bottom = z_dim, c0, image_size // 8
         self.dense = wrap(Slot(lambda b: nn.Linear(z_dim, self.bottom**2 * c0, bias=b), self.bottom**2 * c0, False, 1))
@@ -63,13 +64,13 @@ class Discriminator(nn.Module):
 
     def __init__(
         self, width: float = 1.0, image_size: int = 32, channels: int = 3, norm: str = "sn",
-        arch: str = "standard",
+        arch: str = "standard", init: str = "torch",
     ) -> None:
         super().__init__()
         _check_size(image_size)
         if arch not in ARCHS:
             raise ValueError(f"unknown critic arch {arch!r}; choose one of {', '.join(ARCHS)}")
-        wrap = get_norm(norm)
+        wrap = get_norm(norm, init)
         plan = [(3, 1, 64), (4, 2, 64), (3, 1, 128), (4, 2, 128), (3, 1, 256), (4, 2, 256), (3, 1, 512)]
         layers, cin, n = [], channels, 0
         for k, s, base in plan:

@@ -12,7 +12,7 @@ The layout is Mimicry's ``sngan_32`` (the paper's nets in PyTorch: G 4.28 M para
   norms for the BN before the RGB conv. The BN between c1 and c2 is exactly the paper's.
 * Upsampling is nearest-neighbour, as in the authors' Chainer code (Mimicry uses bilinear).
 * ReLUs are not in place: Mimicry's in-place ReLU also rectifies the input its DBlock shortcuts see.
-* PyTorch's default init (Mimicry: Xavier), so that a later init option can re-initialize any layer.
+* PyTorch's default init unless ``init`` names another scheme (:mod:`models.init`; Mimicry: Xavier).
 
 Slot indices count convs in construction order, per block residual convs then the shortcut, head
 last: critic 1-3 (first block: c1, c2, shortcut), 4-6, 7-8, 9-10, head 11; generator dense 1,
@@ -31,8 +31,8 @@ from gans.models.norms import Slot, get_norm
 class _Slots:
     """Builds layers through one norm, numbering them as they are made (so indices follow data flow)."""
 
-    def __init__(self, norm: str) -> None:
-        self.wrap, self.count = get_norm(norm), 0
+    def __init__(self, norm: str, init: str = "torch") -> None:
+        self.wrap, self.count = get_norm(norm, init), 0
 
     def _slot(self, make, channels: int, head: bool) -> nn.Module:
         self.count += 1
@@ -104,10 +104,11 @@ class ResNetGenerator(nn.Module):
         image_size: int = 32,
         channels: int = 3,
         norm: str = "bn",
+        init: str = "torch",
     ) -> None:
         super().__init__()
         _check_size(image_size)  # three 2x upsamplings from s/8
-        slots = _Slots(norm)
+        slots = _Slots(norm, init)
         c = _width(256, width)
         self.z_dim, self.c, self.bottom = z_dim, c, image_size // 8
         self.dense = slots.dense(z_dim, self.bottom**2 * c)
@@ -130,14 +131,14 @@ class ResNetDiscriminator(nn.Module):
 
     def __init__(
         self, width: float = 1.0, image_size: int = 32, channels: int = 3, norm: str = "sn",
-        arch: str = "standard",
+        arch: str = "standard", init: str = "torch",
     ) -> None:
         super().__init__()
         _check_size(image_size)  # any size divisible by 4 would run; multiples of 8 match the generator
         if arch != "standard":
             raise ValueError(f"the resnet critic has no {arch!r} variant; only standard (use the dcgan "
                              "architecture for the separable critic)")
-        slots = _Slots(norm)
+        slots = _Slots(norm, init)
         c = _width(128, width)
         self.blocks = nn.Sequential(
             DBlock(slots, channels, c, down=True, first=True),

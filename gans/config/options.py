@@ -13,6 +13,8 @@ from gans.config.presets import PRESETS, SETTINGS
 LR_DECAYS = ("none", "linear")
 D_PASSES = ("separate", "joint")
 D_ARCHS = ("standard", "separable")
+ARCHS = ("dcgan", "resnet")
+INITS = ("torch", "normal02", "msn-code")  # gans.models.init.INITS, named here without importing torch
 PRECISIONS = ("fp32", "bf16", "fp16")
 
 
@@ -41,8 +43,13 @@ class TrainConfig:
     setting: str = _opt("", "SNGAN-paper optimizer setting (lr, betas, n-critic) instead of the preset's.",
                         choices=lambda: SETTINGS)
     norm: str = _opt("sn", _norm_help)
+    arch: str = _opt("dcgan", "Network architecture of G and D: the SNGAN paper's standard CNN (dcgan) or its ResNet.",
+                     choices=lambda: ARCHS)
     d_arch: str = _opt("standard", "Critic architecture: standard convs, or depthwise-separable ones (for dsn).",
                        choices=lambda: D_ARCHS)
+    init: str = _opt("torch", "Weight init: torch (PyTorch's defaults), normal02 (N(0, 0.02), zero biases, as "
+                              "chainer-gan-lib and pytorch-gan-collections), msn-code (the MSN authors' filler).",
+                     choices=lambda: INITS)
     g_norm: str = _opt("bn", "Generator normalization (same syntax as --norm).")
     loss: str = _opt("hinge", "Adversarial objective.", choices=_losses)
     gp: bool = _opt(False, "Add the WGAN-GP gradient penalty.")

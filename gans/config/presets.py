@@ -23,8 +23,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     # placements and passes tried (README, "The comparison, measured"); separate passes give each
     # batch its own mean, which hides the batch's mean colour from the critic.
     "msngan": {"norm": "msn", "loss": "hinge", "gp": False, "d_pass": "joint", **SETTINGS["C"]},
-    # MSN as the authors' code places it (after the 4th, 6th and 7th convs), separate passes.
-    "msngan-seedcode": {"norm": "msn:layers=seed", "loss": "hinge", "gp": False, **SETTINGS["C"]},
+    # The MSN authors' recipe (AntixK/mean-spectral-norm, MSNGAN/): MSN after the 4th, 6th and 7th
+    # convs with a learned gamma, their projected spectral norm (100 power iterations, the weight
+    # replaced by W / sigma), the non-saturating loss, their weight filler, separate passes, Adam
+    # 2e-4 (0.5, 0.999), one critic step. `sngan-seedcode` is their SNGAN baseline, the same minus MSN.
+    "msngan-seedcode": {"norm": "msn:layers=seed,gamma=true,update=projected,iterations=100", "loss": "ns",
+                        "gp": False, "init": "msn-code", **SETTINGS["C"]},
+    "sngan-seedcode": {"norm": "sn:update=projected,iterations=100", "loss": "ns", "gp": False, "init": "msn-code",
+                       **SETTINGS["C"]},
     # The MSN paper's protocol as its text states it (Eq. 11): the WGAN objective for every critic,
     # MSN at every layer, the SNGAN paper's setting A.
     "wgan-gp-paper": {"norm": "bn", "loss": "wgan", "gp": True, **SETTINGS["A"]},

@@ -103,7 +103,7 @@ def validate(cfg: TrainConfig) -> None:
             get_norm(getattr(cfg, name))
         except ValueError as e:
             raise UserError(f"{flag(name)}: {e}") from None
-    for name in ("loss", "lr_decay", "d_pass", "d_arch", "precision"):
+    for name in ("loss", "lr_decay", "d_pass", "arch", "d_arch", "init", "precision"):
         allowed = choices(name)
         if getattr(cfg, name) not in allowed:
             raise UserError(f"unknown {flag(name)} {getattr(cfg, name)!r}; choose one of {', '.join(allowed)}")
@@ -125,6 +125,8 @@ def validate(cfg: TrainConfig) -> None:
         raise UserError(f"--gp-weight must be >= 0, got {cfg.gp_weight}")
     if not all(0 <= b < 1 for b in cfg.betas):
         raise UserError(f"--betas must both lie in [0, 1), got {list(cfg.betas)}")
+    if cfg.arch == "resnet" and (cfg.d_arch != "standard" or cfg.norm.split(":")[0] == "dsn"):
+        raise UserError("--arch resnet has no depthwise-separable critic; use --arch dcgan for --d-arch separable / dsn")
     if cfg.image_size % 8:
         raise UserError(f"--image-size must be a multiple of 8, got {cfg.image_size}")
     if cfg.device not in ("auto", "cpu") and not cfg.device.startswith("cuda"):

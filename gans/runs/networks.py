@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
+from torch import nn
 
 from gans.core.errors import UserError
-from gans.models import Discriminator, Generator
+from gans.models import NETWORKS
 
 if TYPE_CHECKING:
     from gans.config import TrainConfig
@@ -23,12 +24,14 @@ def pick_device(name: str | torch.device) -> torch.device:
     return torch.device(name)
 
 
-def build_generator(cfg: "TrainConfig") -> Generator:
-    return Generator(cfg.z_dim, cfg.width, cfg.image_size, cfg.channels, cfg.g_norm)
+def build_generator(cfg: "TrainConfig") -> nn.Module:
+    G = NETWORKS[cfg.arch][0]
+    return G(cfg.z_dim, cfg.width, cfg.image_size, cfg.channels, cfg.g_norm, init=cfg.init)
 
 
-def build_discriminator(cfg: "TrainConfig") -> Discriminator:
-    return Discriminator(cfg.width, cfg.image_size, cfg.channels, cfg.norm, arch=cfg.d_arch)
+def build_discriminator(cfg: "TrainConfig") -> nn.Module:
+    D = NETWORKS[cfg.arch][1]
+    return D(cfg.width, cfg.image_size, cfg.channels, cfg.norm, arch=cfg.d_arch, init=cfg.init)
 
 
 def to_uint8(x: torch.Tensor) -> torch.Tensor:

@@ -86,8 +86,9 @@ def options_of(name: str) -> dict[str, Any]:
     return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
 
 
-def get_norm(spec: str) -> Callable[[Slot], "nn.Module"]:
-    """The builder for a spec string; unknown names or options are a ValueError naming the choices."""
+def get_norm(spec: str, init: str = "torch") -> Callable[[Slot], "nn.Module"]:
+    """The builder for a spec string; unknown names or options are a ValueError naming the choices.
+    ``init`` (see :mod:`gans.models.init`) initializes each bare layer before the norm wraps it."""
     name, options = parse_spec(spec)
     if name not in NORMS:
         raise ValueError(f"unknown norm {name!r}; choose one of {', '.join(NORMS)}")
@@ -103,7 +104,16 @@ def get_norm(spec: str) -> Callable[[Slot], "nn.Module"]:
         build(Slot(lambda b: nn.Linear(2, 2, bias=b), 2, False, 1))
     except (TypeError, ValueError) as e:
         raise ValueError(f"norm {spec!r}: {e}") from None
-    return build
+    if init == "torch":
+        return build
+    from gans.models.init import init_layer, init_norms
+
+    init_layer(nn.Linear(1, 1), init)  # an unknown scheme fails here, not at the first layer
+
+    def initialized(slot: Slot) -> "nn.Module":
+        return init_norms(build(slot._replace(make=lambda bias: init_layer(slot.make(bias), init))), init)
+
+    return initialized
 
 
 __all__ = ["NORMS", "Norm", "MakeLayer", "MeanNorm", "Slot", "get_norm", "options_of", "parse_spec"]

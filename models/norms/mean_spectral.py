@@ -15,6 +15,8 @@ Options:
   real and fake images as separate batches then cannot tell them apart by colour.
 * ``gamma``: a learned per-channel scale, as in the authors' code but not the paper. A free gamma
   multiplies the layer's gain and so breaks the 1-Lipschitz bound that spectral normalization gives.
+* ``update`` and ``iterations``: the spectral norm's, as for `sn` (``update=projected,iterations=100``
+  is the authors' code).
 """
 from __future__ import annotations
 
@@ -70,10 +72,10 @@ def centred_layers(layers: str | int | tuple[int, ...]) -> tuple[int, ...] | Non
     return picked
 
 
-def mean_spectral_norm(slot, *, layers: str | tuple[int, ...] = "all", gamma: bool = False) -> nn.Module:
+def mean_spectral_norm(slot, *, layers: str | tuple[int, ...] = "all", gamma: bool = False, update: str = "reparam",
+                       iterations: int = 1) -> nn.Module:
     picked = centred_layers(layers)
-    if slot.head:  # centring the critic's output over the batch would zero the WGAN loss
-        return spectral(slot.make(True))
-    if picked is not None and slot.index not in picked:
-        return spectral(slot.make(True))
-    return nn.Sequential(spectral(slot.make(False)), MeanNorm(slot.channels, scale=bool(gamma)))
+    if slot.head or (picked is not None and slot.index not in picked):
+        # the head: centring the critic's output over the batch would zero the WGAN loss
+        return spectral(slot.make(True), update, iterations)
+    return nn.Sequential(spectral(slot.make(False), update, iterations), MeanNorm(slot.channels, scale=bool(gamma)))

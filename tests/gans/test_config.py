@@ -19,8 +19,12 @@ def test_the_comparison_differs_only_in_the_critic():
     for key in ("lr", "betas", "n_critic", "batch_size", "g_norm", "width"):
         assert len({getattr(c, key) for c in cfgs.values()}) == 1, key
     assert [c.d_pass for c in cfgs.values()] == ["separate", "separate", "joint"]
-    assert (resolve({"preset": "msngan-seedcode"}).norm, resolve({"preset": "msngan-seedcode"}).d_pass) == (
-        "msn:layers=seed", "separate")
+    seed = resolve({"preset": "msngan-seedcode"})
+    assert (seed.norm, seed.d_pass, seed.loss, seed.init) == (
+        "msn:layers=seed,gamma=true,update=projected,iterations=100", "separate", "ns", "msn-code")
+    base = resolve({"preset": "sngan-seedcode"})  # their SNGAN baseline: the same recipe minus the centring
+    assert {k: v for k, v in base.to_dict().items() if k not in ("norm", "preset", "out")} == {
+        k: v for k, v in seed.to_dict().items() if k not in ("norm", "preset", "out")}
     assert (cfgs["wgan-gp"].norm, cfgs["wgan-gp"].gp) == ("bn", True)
     assert (cfgs["sngan"].norm, cfgs["sngan"].gp) == ("sn", False)
     assert cfgs["msngan"].norm.startswith("msn") and not cfgs["msngan"].gp

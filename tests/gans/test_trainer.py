@@ -112,3 +112,18 @@ def test_joint_pass_scores_real_and_fake_in_one_batch(tiny_cfg):
     assert not torch.allclose(s_real, d_real, atol=1e-4)  # per-batch means differ from the joint mean
     t.fit(progress=False)
     assert t.step == 4
+
+
+@pytest.mark.parametrize("preset", ["wgan-gp", "sngan", "msngan"])
+def test_the_resnet_trains_with_each_system(tiny_cfg, preset):
+    cfg = tiny_cfg(preset=preset, arch="resnet", init="normal02", steps=2)
+    t = Trainer(cfg)
+    before = _weights(t)
+    t.fit(progress=False)
+    assert type(t.D).__name__ == "ResNetDiscriminator" and t.step == 2
+    assert all(not torch.equal(before[k], v) for k, v in _weights(t).items() if k.endswith("weight.original"))
+
+
+def test_resnet_refuses_the_separable_critic(tiny_cfg):
+    with pytest.raises(UserError, match="no depthwise-separable critic"):
+        tiny_cfg(arch="resnet", norm="dsn", d_arch="separable")
