@@ -193,7 +193,7 @@ def test_dsn_bounds_the_zero_padded_depthwise_operator(k, s, side, low):
     """The DFT bound holds for zero padding; measured: 0.875 (3x3, 6x6), ~0.96 (3x3, 12x12),
     ~0.54 (4x4 stride 2, 6x6) - tighter as the image grows, loose with stride."""
     torch.manual_seed(0)
-    layer = get_norm("dsn")(Slot(_depthwise(k, s), 3, False, 1))
+    layer = get_norm("dsn:scale=1")(Slot(_depthwise(k, s), 3, False, 1))
     with torch.no_grad():
         layer.parametrizations.weight.original.mul_(10)
     sigma = _operator_norm(layer, (1, 3, side, side))
@@ -202,13 +202,13 @@ def test_dsn_bounds_the_zero_padded_depthwise_operator(k, s, side, low):
 
 def test_dsn_is_exact_for_circular_padding_on_its_grid():
     torch.manual_seed(0)
-    layer = get_norm("dsn:grid=8")(Slot(_depthwise(padding_mode="circular"), 3, False, 1))
+    layer = get_norm("dsn:grid=8,scale=1")(Slot(_depthwise(padding_mode="circular"), 3, False, 1))
     assert _operator_norm(layer, (1, 3, 8, 8)) == pytest.approx(1.0, abs=1e-4)
 
 
 def test_dsn_pointwise_and_dense_layers_get_spectral_norm():
     torch.manual_seed(0)
-    layer = get_norm("dsn")(Slot(lambda b: nn.Conv2d(5, 7, 1, bias=b), 7, False, 2))
+    layer = get_norm("dsn:scale=1")(Slot(lambda b: nn.Conv2d(5, 7, 1, bias=b), 7, False, 2))
     with torch.no_grad():
         layer.parametrizations.weight.original.mul_(7)
     x = torch.randn(2, 5, 4, 4)
@@ -217,7 +217,7 @@ def test_dsn_pointwise_and_dense_layers_get_spectral_norm():
     layer.eval()
     assert torch.linalg.matrix_norm(layer.weight.detach().flatten(1), ord=2).item() == pytest.approx(1, abs=1e-3)
     assert _operator_norm(layer, (1, 5, 3, 3)) == pytest.approx(1, abs=1e-3)
-    head = get_norm("dsn")(Slot(lambda b: nn.Linear(10, 1, bias=b), 1, True, 15))
+    head = get_norm("dsn:scale=1")(Slot(lambda b: nn.Linear(10, 1, bias=b), 1, True, 15))
     assert hasattr(head, "parametrizations")
 
 
@@ -284,3 +284,34 @@ def test_the_registry_stays_torch_free():
     code = "import sys, gans.models.norms as n; list(n.NORMS); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_dsn_scale_multiplies_the_bounded_weight():
+    from gans.models.norms import Slot, get_norm
+    from gans.models.norms.separable import depthwise_norm
+
+    torch.manual_seed(0)
+    layer = get_norm("dsn:scale=2.5")(Slot(lambda b: nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=b), 4, False, 1))
+    assert float(depthwise_norm(layer.weight.detach(), 64)) == pytest.approx(2.5, rel=1e-5)
+
+
+def _input_gradient(D, x):
+    x = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(D(x).sum(), x)
+    return g.flatten(1).norm(dim=1).mean().item()
+
+
+def test_the_separable_critic_sees_its_input_only_with_a_scale():
+    """At init, 14 bounded layers shrink input differences ~0.4x each: with c = 1 the critic's input
+    gradient is ~1e-7 (it cannot train); the dsn default c = 2 brings it to the order of the
+    standard SN critic's."""
+    torch.manual_seed(0)
+    x = torch.rand(16, 3, 32, 32) * 2 - 1
+    torch.manual_seed(0)
+    standard = _input_gradient(Discriminator(0.25, norm="sn"), x)
+    torch.manual_seed(0)
+    unscaled = _input_gradient(Discriminator(0.25, norm="dsn:scale=1", arch="separable"), x)
+    torch.manual_seed(0)
+    default = _input_gradient(Discriminator(0.25, norm="dsn", arch="separable"), x)
+    assert unscaled < 1e-3 * standard
+    assert 0.1 * standard < default < 10 * standard
