@@ -16,8 +16,9 @@ from gans.core.errors import UserError
 EXECUTORS = ("local", "slurm")
 STUDY_FILE = "study.toml"
 # what a study's [eval] table may set: the protocol of `gans eval` plus where its weights are
-EVAL_KEYS = ("num_samples", "repeats", "reference", "reference_count", "seed", "inception_weights", "batch_size",
-             "kid_subsets", "kid_subset_size")
+PROTOCOL_KEYS = ("num_samples", "repeats", "reference", "reference_count", "seed", "kid_subsets", "kid_subset_size",
+                 "prdc_k")
+EVAL_KEYS = (*PROTOCOL_KEYS, "inception_weights", "batch_size")
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Study:
     jobs: int = 1
     executor: str = "local"
     timeout_min: int = 7 * 24 * 60
+    # times a job stopped by its time limit is requeued to resume from its checkpoint (submitit's
+    # max_num_timeout; a preempted job is requeued every time, as submitit does)
+    max_requeues: int = 3
     slurm: dict[str, Any] = field(default_factory=dict)  # submitit's slurm_* parameters, without the prefix
 
     def __post_init__(self) -> None:
@@ -68,13 +72,14 @@ class Study:
                     for k, v in d.items()}
 
         doc = {"seeds": self.seeds, "jobs": self.jobs, "executor": self.executor, "timeout-min": self.timeout_min,
+               "max-requeues": self.max_requeues,
                "systems": {name: keys(flags) for name, flags in self.systems.items()},
                "train": keys(self.train), "eval": keys(self.eval), "slurm": keys(self.slurm)}
         return "# A gans study; `gans study --config THIS_FILE --out DIR` repeats it.\n" + tomli_w.dumps(doc)
 
     def same_experiment(self, other: "Study") -> bool:
         """Whether two studies give the same runs (how many at once, and where, does not matter)."""
-        how = {"jobs": 1, "executor": "local", "timeout_min": 0, "slurm": {}}
+        how = {"jobs": 1, "executor": "local", "timeout_min": 0, "max_requeues": 0, "slurm": {}}
         return dataclasses.replace(self, **how).to_toml() == dataclasses.replace(other, **how).to_toml()
 
     def check(self) -> None:
@@ -84,6 +89,12 @@ class Study:
             raise UserError(f"--jobs must be >= 1, got {self.jobs!r}")
         if self.executor not in EXECUTORS:
             raise UserError(f"unknown executor {self.executor!r}; choose one of {', '.join(EXECUTORS)}")
+        for name in ("timeout_min", "max_requeues"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "timeout_min" else 0):
+                raise UserError(f"{name.replace('_', '-')} must be an integer >= {1 if name == 'timeout_min' else 0}, "
+                                f"got {value!r}")
+        check_slurm_keys(self.slurm)
         bad = sorted(set(map(field_name, self.eval)) - set(EVAL_KEYS))
         if bad:
             raise UserError(f"[eval] has no key {bad[0]!r}; valid keys: {', '.join(EVAL_KEYS)}")
@@ -92,29 +103,46 @@ class Study:
                 raise UserError(f"[train] cannot set {k!r}: the study sets it for each run")
 
 
+# set by the study itself (from jobs, timeout-min, max-requeues): not for the [slurm] table
+SLURM_OWN = ("timeout_min", "cpus_per_task", "max_num_timeout", "time")
+
+
+def check_slurm_keys(table: dict[str, Any]) -> None:
+    """Every [slurm] key must be a parameter of submitit's SlurmExecutor (without its slurm_ prefix)."""
+    if not table:
+        return
+    import submitit
+
+    valid = sorted(set(submitit.SlurmExecutor._valid_parameters()) - set(SLURM_OWN))
+    for key in table:
+        name = key.replace("-", "_").removeprefix("slurm_")
+        if name in SLURM_OWN:
+            raise UserError(f"[slurm] cannot set {key!r}: the study sets it (timeout-min, jobs, max-requeues)")
+        if name not in valid:
+            raise UserError(f"[slurm] has no key {key!r}; valid keys (submitit's SlurmExecutor): "
+                            f"{', '.join(k.replace('_', '-') for k in valid)}")
+
+
 def run_configs(study: Study, root: Path) -> list[TrainConfig]:
-    """Every run of the study, resolved and checked before anything is written."""
-    cfgs = []
+    """Every run of the study, resolved and checked before anything is written; seed by seed, so a
+    study stopped part-way has every system at its first seeds rather than some systems at none."""
     for name, flags in study.systems.items():
         preset = flags.get("preset", name)
         if preset not in PRESETS:
             raise UserError(f"system {name!r}: unknown preset {preset!r}; give it preset = one of {', '.join(PRESETS)}")
-        label = "" if name == preset else name
-        for seed in study.seeds:
-            cfgs.append(resolve({**study.train, **flags, "preset": preset, "label": label, "seed": seed,
-                                 "out": str(root / "runs" / f"{name}-seed{seed}")}))
-    return cfgs
+    return [resolve({**study.train, **flags, "preset": flags.get("preset", name),
+                     "label": "" if name == flags.get("preset", name) else name, "seed": seed,
+                     "out": str(root / "runs" / f"{name}-seed{seed}")})
+            for seed in study.seeds for name, flags in study.systems.items()]
 
 
 def protocol_of(study: Study, cfg: TrainConfig):
+    """The protocol a study scores each run's final checkpoint with: the "study" protocol's defaults,
+    its [eval] table over them; the reference defaults to the run's training-time one, else its data."""
     from gans.eval.protocol import Protocol
 
-    e = study.eval
-    return Protocol(name="study", num_samples=e.get("num_samples", 1000), repeats=e.get("repeats", 1),
-                    reference=e.get("reference") or cfg.eval_reference or cfg.dataset,
-                    reference_count=e.get("reference_count"), seed=e.get("seed", 0),
-                    kid_subsets=e.get("kid_subsets", 100),
-                    kid_subset_size=e.get("kid_subset_size", min(1000, e.get("num_samples", 1000))))
+    given = {k: study.eval.get(k) for k in PROTOCOL_KEYS}
+    return Protocol.build("study", **{**given, "reference": given["reference"] or cfg.eval_reference or cfg.dataset})
 
 
 def load_or_create(out: Path, study: Study | None) -> Study:

@@ -39,8 +39,8 @@ def test_study_file_round_trips_and_names_systems(tmp_path):
     study = Study.from_toml(STUDY, "s.toml")
     assert Study.from_toml(study.to_toml(), "again.toml") == study
     cfgs = run_configs(study, tmp_path)
-    assert [c.run_name for c in cfgs] == ["sngan-seed0", "sngan-seed1", "msngan-wgan-seed0", "msngan-wgan-seed1"]
-    wgan = cfgs[2]
+    assert [c.run_name for c in cfgs] == ["sngan-seed0", "msngan-wgan-seed0", "sngan-seed1", "msngan-wgan-seed1"]  # seed by seed
+    wgan = cfgs[1]
     assert (wgan.preset, wgan.label, wgan.loss, wgan.norm) == ("msngan", "msngan-wgan", "wgan", "msn")
     assert wgan.d_pass == "joint" and cfgs[0].d_pass == "separate"
     assert all(c.width == 0.0625 and c.out.startswith(str(tmp_path / "runs")) for c in cfgs)
