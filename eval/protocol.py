@@ -15,6 +15,12 @@ PROTOCOLS: dict[str, dict[str, Any]] = {
     # Now common (StyleGAN, StudioGAN): 50,000 samples against the full training set's statistics.
     "50k": {"num_samples": 50000, "repeats": 1, "reference": "cifar10-train", "reference_count": None},
 }
+# Protocols the toolkit runs on its own, not offered as --protocol: defaults their callers override
+# with the run's or study's settings (so overriding them never makes the name "custom").
+OWN: dict[str, dict[str, Any]] = {
+    "study": {"num_samples": 1000, "repeats": 1},  # gans study's [eval] table
+    "train-time": {"repeats": 1},  # --eval-every: one draw of --eval-samples on fixed latents
+}
 
 
 @dataclass
@@ -35,10 +41,19 @@ class Protocol:
 
     @classmethod
     def build(cls, name: str, **overrides: Any) -> "Protocol":
-        base = PROTOCOLS[name]
+        """The one way to make a protocol: the field defaults, then ``name``'s (a published protocol
+        of PROTOCOLS or one of OWN), then the overrides that are not None. Overriding a published
+        protocol's own setting renames it "custom". The KID subset size is recorded as used: at most
+        the sample count (kid() caps it there too)."""
+        if name not in PROTOCOLS and name not in OWN:
+            raise KeyError(f"unknown protocol {name!r}; known: {', '.join([*PROTOCOLS, *OWN])}")
+        base = PROTOCOLS.get(name) or OWN[name]
         changed = {k: v for k, v in overrides.items() if v is not None}
-        custom = any(base.get(k, getattr(cls, k, None)) != v for k, v in changed.items() if k in base)
-        return cls(name="custom" if custom else name, **{**base, **changed})
+        custom = name in PROTOCOLS and any(base[k] != v for k, v in changed.items() if k in base)
+        fields = {**base, **changed}
+        fields["kid_subset_size"] = min(fields.get("kid_subset_size", cls.kid_subset_size),
+                                        fields.get("num_samples", cls.num_samples))
+        return cls(name="custom" if custom else name, **fields)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

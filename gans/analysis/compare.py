@@ -2,225 +2,259 @@
 
 Runs of one system (the preset, or its --label) are its seeds. Numbers come from each run's ``eval.json`` (written by `gans eval`)
 or, failing that, the last row of its training-time ``eval.jsonl``; the table says which.
+
+Per system and number (IS, FID, KID, precision, recall, density, coverage) the table gives the seeds'
+mean ± sample std (ddof=1) [95% t-interval of the mean] (gans.analysis.stats). A system of one seed
+shows that run's mean ± std over its draws instead (population std, as `gans eval` reports it), with
+no interval. Every other system is tested against a baseline (``--baseline``, default the first
+system) with Welch's t-test: the difference, its 95% interval and p; ``*`` marks p < 0.05.
 """
 from __future__ import annotations
 
 import base64
 import csv
 import html
-import json
+import io
 import math
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-import numpy as np
-
-from gans.config import TrainConfig, from_dict
+from gans.analysis.plots import empty, plot_bands, save
+from gans.analysis.rundirs import RunDir, by_system, load_runs
+from gans.analysis.stats import ALPHA, Difference, SeedStats, welch
 from gans.core.errors import UserError
-from gans.core.files import check_writable
-from gans.eval.records import Summary
-from gans.eval.report import read_json
-from gans.runs.records import EvalPoint
-from gans.runs.runlog import DIAGNOSTICS, EVALS, METRICS, read_jsonl
-
-HEADLINE = (("is", "is_mean", "is_std"), ("fid", "fid", "fid_std"), ("kid", "kid_mean", "kid_std"))
+from gans.core.files import check_writable, write_atomic
 
 
-@dataclass
-class Final:
-    """A run's headline numbers and where they came from."""
+@dataclass(frozen=True)
+class Metric:
+    """One headline number: its CSV prefix, its table header and the Summary fields it is read from."""
 
-    summary: Summary
-    source: str
+    key: str
+    label: str
+    field: str
+    std_field: str  # the Summary's std over draws: what a one-seed system shows
+    scale: float = 1.0
+    digits: int = 2
 
 
-@dataclass
-class Run:
-    path: Path
-    cfg: TrainConfig
-    metrics: list[dict[str, Any]]
-    evals: list[EvalPoint]
-    final: Final | None
-    grid: Path | None
-    params: dict[str, int] = field(default_factory=dict)
+# PRDC are fractions (density a count / k): three digits show a change of one sample in 1,000
+METRICS = (Metric("is", "IS", "is_mean", "is_std"), Metric("fid", "FID", "fid", "fid_std"),
+           Metric("kid", "KID x1e3", "kid_mean", "kid_std", 1e3),
+           *(Metric(k, k, k, f"{k}_std", digits=3) for k in ("precision", "recall", "density", "coverage")))
+TEST = "Welch's t-test (two-sided, unequal variances)"
+
+
+@dataclass(frozen=True)
+class MetricStats:
+    """One system's one number over its seeds, and its difference from the baseline system."""
+
+    values: tuple[float, ...]  # each seed's number (seeds without it left out)
+    seeds: SeedStats | None  # None when no seed has the number
+    draw_std: float | None  # the one seed's std over its draws (n = 1 only)
+    vs_baseline: Difference | None  # this system minus the baseline; None for the baseline itself or no numbers
 
     @property
-    def steps_per_s(self) -> float | None:
-        rates = [r["steps_per_s"] for r in self.metrics[1:] or self.metrics if "steps_per_s" in r]
-        return float(np.median(rates)) if rates else None
+    def std(self) -> float | None:
+        """The spread the table shows: over seeds (ddof=1), or with one seed over its draws."""
+        if self.seeds is None:
+            return None
+        return self.seeds.std if self.seeds.n > 1 else self.draw_std
+
+    @property
+    def significant(self) -> bool:
+        return self.vs_baseline is not None and self.vs_baseline.significant
 
 
-def _final_numbers(run_dir: Path, evals: list[EvalPoint]) -> Final | None:
-    path = run_dir / "eval.json"
-    if path.exists():
-        try:
-            report = read_json(path)
-            latest = max(report.results, key=lambda r: r.step or 0)
-        except (json.JSONDecodeError, KeyError, ValueError, TypeError) as e:
-            raise UserError(f"{path} is not a gans eval report ({type(e).__name__}); re-run gans eval "
-                            "or delete it") from None
-        p = report.protocol
-        return Final(latest.summary, f"gans eval {p.name} ({p.repeats}x{p.num_samples} "
-                                     f"vs {Path(str(p.reference)).name}), step {latest.step}")
-    if evals:
-        last = evals[-1]
-        return Final(Summary(is_mean=last.is_mean, is_std=last.is_std, fid=last.fid, fid_std=0.0,
-                             kid_mean=last.kid_mean, kid_std=last.kid_std),
-                     f"train-time ({last.num_samples} samples), step {last.step}")
-    return None
+@dataclass
+class SystemRow:
+    """One row of the table: a system and its seeds."""
+
+    system: str
+    norm: str
+    loss: str
+    seeds: list[int]
+    numbers: dict[str, MetricStats]  # by Metric.key
+    evaluated: str
+    steps_per_s: float | None
+    params: dict[str, int] | None
+    baseline: str  # the system every row is tested against
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.system == self.baseline
+
+    def csv(self) -> dict[str, Any]:
+        """The row as table.csv has it: per number n, mean, std, the interval, and the difference
+        from the baseline with its interval, p and whether it is significant."""
+        out: dict[str, Any] = {"system": self.system, "norm": self.norm, "loss": self.loss,
+                               "seeds": " ".join(map(str, self.seeds)), "runs": len(self.seeds),
+                               "baseline": self.baseline}
+        for m in METRICS:
+            ms, k = self.numbers[m.key], m.key
+            s, d = ms.seeds, ms.vs_baseline
+            out.update({f"{k}_n": s.n if s else 0, f"{k}_mean": s.mean if s else None, f"{k}_std": ms.std,
+                        f"{k}_low": s.low if s else None, f"{k}_high": s.high if s else None,
+                        f"{k}_diff": d.diff if d else None, f"{k}_diff_low": d.low if d else None,
+                        f"{k}_diff_high": d.high if d else None, f"{k}_p": d.p if d else None,
+                        f"{k}_significant": d.significant if d else None})
+        out.update(evaluated=self.evaluated, steps_per_s=self.steps_per_s,
+                   params_g=self.params["G"] if self.params else None,
+                   params_d=self.params["D"] if self.params else None)
+        return out
 
 
-def load_run(run_dir: Path) -> Run:
-    from gans.models import count_parameters
-    from gans.runs.networks import build_discriminator, build_generator
-
-    config = run_dir / "config.toml"
-    if not config.is_file():
-        raise UserError(f"{run_dir} is not a run directory (no config.toml); pass directories written by "
-                        "gans train, or their parent")
-    cfg = from_dict(tomllib.loads(config.read_text()))
-    evals = [EvalPoint.from_json(r) for r in read_jsonl(run_dir / EVALS)]
-    grids = sorted((run_dir / "samples").glob("step_*.png"))
-    params = {"G": count_parameters(build_generator(cfg)), "D": count_parameters(build_discriminator(cfg))}
-    return Run(run_dir, cfg, read_jsonl(run_dir / METRICS), evals, _final_numbers(run_dir, evals),
-               grids[-1] if grids else None, params)
+def _values(group: Sequence[RunDir], m: Metric) -> list[float]:
+    finals = [r.final.summary for r in group if r.final]
+    return [float(v) for f in finals if (v := getattr(f, m.field)) is not None and math.isfinite(v)]
 
 
-def find_runs(paths: list[Path]) -> list[Run]:
-    """Run directories as given, or the run directories directly inside a given parent."""
-    runs = []
-    for p in paths:
-        if not p.is_dir():
-            raise UserError(f"{p} does not exist; pass run directories written by gans train")
-        if (p / "config.toml").is_file():
-            runs.append(load_run(p))
-        else:
-            inner = sorted(d for d in p.iterdir() if (d / "config.toml").is_file())
-            if not inner:
-                raise UserError(f"{p} holds no runs (no config.toml in it or its subfolders); "
-                                "pass directories written by gans train")
-            runs += [load_run(d) for d in inner]
-    if not runs:
-        raise UserError("no runs to compare; pass run directories")
-    return runs
+def _metric_stats(group: Sequence[RunDir], m: Metric, baseline: list[float] | None) -> MetricStats:
+    values = _values(group, m)
+    if not values:
+        return MetricStats((), None, None, None)
+    draw_std = None
+    if len(values) == 1:
+        draw_std = next(getattr(r.final.summary, m.std_field) for r in group
+                        if r.final and getattr(r.final.summary, m.field) is not None)
+    diff = welch(values, baseline) if baseline else None
+    return MetricStats(tuple(values), SeedStats.of(values), draw_std, diff)
 
 
-def _by_system(runs: list[Run]) -> dict[str, list[Run]]:
-    groups: dict[str, list[Run]] = {}
-    for r in runs:
-        groups.setdefault(r.cfg.system, []).append(r)
-    return groups
-
-
-def table_rows(runs: list[Run]) -> list[dict[str, Any]]:
-    """One row per system. With several seeds: mean and std over seeds of each run's number; with
-    one: that run's own mean and std (over its draws)."""
+def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[SystemRow]:
+    """One row per system, in the order the runs came; each tested against ``baseline`` (default:
+    the first system)."""
+    groups = by_system(runs)
+    baseline = baseline or next(iter(groups))
+    if baseline not in groups:
+        raise UserError(f"--baseline {baseline!r} is not a system of these runs ({', '.join(groups)}); "
+                        "pass one of them")
+    base = {m.key: _values(groups[baseline], m) for m in METRICS}
     rows = []
-    for system, group in _by_system(runs).items():
-        row: dict[str, Any] = {"system": system, "norm": group[0].cfg.norm, "loss": group[0].cfg.loss,
-                               "seeds": " ".join(str(r.cfg.seed) for r in group), "runs": len(group)}
-        finals = [r.final for r in group if r.final]
-        for name, mean_key, std_key in HEADLINE:
-            values = [getattr(f.summary, mean_key) for f in finals if getattr(f.summary, mean_key) is not None]
-            if len(values) >= 2:
-                row[f"{name}_mean"], row[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
-            elif len(values) == 1:
-                row[f"{name}_mean"], row[f"{name}_std"] = values[0], getattr(finals[0].summary, std_key)
-            else:
-                row[f"{name}_mean"] = row[f"{name}_std"] = None
-        row["evaluated"] = "; ".join(sorted({f.source for f in finals})) or "not evaluated"
+    for system, group in groups.items():
+        numbers = {m.key: _metric_stats(group, m, None if system == baseline else base[m.key]) for m in METRICS}
         rates = [r.steps_per_s for r in group if r.steps_per_s]
-        row["steps_per_s"] = float(np.mean(rates)) if rates else None
-        row["params_g"], row["params_d"] = group[0].params["G"], group[0].params["D"]
-        rows.append(row)
+        rows.append(SystemRow(system, group[0].cfg.norm, group[0].cfg.loss, [r.cfg.seed for r in group], numbers,
+                              "; ".join(sorted({r.final.source for r in group if r.final})) or "not evaluated",
+                              sum(rates) / len(rates) if rates else None,
+                              next((r.params for r in group if r.params), None), baseline))
     return rows
 
 
-COLUMNS = ("system", "norm", "loss", "seeds", "IS", "FID", "KID x1e3", "steps/s", "G params", "D params", "evaluated")
+# ---- the table as text ---------------------------------------------------------------------------
+COLUMNS = ("system", "norm", "loss", "seeds", *(m.label for m in METRICS), "steps/s", "G params", "D params",
+           "evaluated")
+MARK = "*"
 
 
-def _pm(mean: float | None, std: float | None, scale: float = 1.0) -> str:
-    if mean is None:
+def _num(x: float, m: Metric, signed: bool = False) -> str:
+    return f"{x * m.scale:{'+' if signed else ''}.{m.digits}f}"
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _cell(ms: MetricStats, m: Metric) -> str:
+    s = ms.seeds
+    if s is None:
         return "—"
-    return f"{mean * scale:.2f} ± {(std or 0.0) * scale:.2f}"
+    text = f"{_num(s.mean, m)} ± {_num(ms.std or 0.0, m)}"
+    if s.low is not None:
+        text += f" [{_num(s.low, m)}, {_num(s.high, m)}]"
+    return text + (f" {MARK}" if ms.significant else "")
 
 
-def _cells(row: dict[str, Any]) -> list[str]:
-    return [row["system"], row["norm"], row["loss"], row["seeds"], _pm(row["is_mean"], row["is_std"]),
-            _pm(row["fid_mean"], row["fid_std"]), _pm(row["kid_mean"], row["kid_std"], 1e3),
-            "—" if row["steps_per_s"] is None else f"{row['steps_per_s']:.2f}",
-            f"{row['params_g']:,}", f"{row['params_d']:,}", row["evaluated"]]
+def _diff_cell(ms: MetricStats, m: Metric) -> str:
+    d = ms.vs_baseline
+    if d is None:
+        return "—"
+    if d.p is None:
+        return f"{_num(d.diff, m, True)} (n = {d.n_a} vs {d.n_b}: no test)"
+    return (f"{_num(d.diff, m, True)} [{_num(d.low, m, True)}, {_num(d.high, m, True)}], {_p(d.p)}"
+            + (f" {MARK}" if d.significant else ""))
 
 
-def markdown(rows: list[dict[str, Any]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
+def _cells(row: SystemRow) -> list[str]:
+    p = row.params
+    return [row.system, row.norm, row.loss, " ".join(map(str, row.seeds)),
+            *(_cell(row.numbers[m.key], m) for m in METRICS),
+            "—" if row.steps_per_s is None else f"{row.steps_per_s:.2f}",
+            f"{p['G']:,}" if p else "—", f"{p['D']:,}" if p else "—", row.evaluated]
+
+
+def _diff_table(rows: Sequence[SystemRow]) -> tuple[list[str], list[list[str]]]:
+    head = ["system", *(m.label for m in METRICS)]
+    tested = [r for r in rows if any(ms.vs_baseline for ms in r.numbers.values())]
+    return head, [[r.system, *(_diff_cell(r.numbers[m.key], m) for m in METRICS)] for r in tested]
+
+
+def notes(rows: Sequence[SystemRow]) -> list[str]:
+    """The footnotes under the table: what each cell holds, and the test behind its mark."""
+    lines = ["mean ± std [95% interval] over seeds: the sample std (ddof=1) and the Student-t interval of the "
+             "mean; a system of one seed shows its mean ± std over draws, without an interval. "
+             "Lower FID and KID are better."]
+    if len(rows) > 1:
+        lines.append(f"{MARK} differs from the baseline {rows[0].baseline} at p < {ALPHA:g}: {TEST}.")
+    return lines
+
+
+def _md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in body]
+
+
+def markdown(rows: Sequence[SystemRow]) -> str:
+    lines = _md_table(COLUMNS, [_cells(r) for r in rows]) + [""]
+    lines += [n.replace(MARK, "\\" + MARK, 1) if n.startswith(MARK) else n for n in notes(rows)]
+    head, body = _diff_table(rows)
+    if body:
+        lines += ["", f"Differences from the baseline {rows[0].baseline} (system - baseline [95% Welch "
+                      "interval], p):", ""] + _md_table(head, body)
     return "\n".join(lines) + "\n"
 
 
+def write_csv(rows: Sequence[SystemRow], path: Path) -> Path:
+    records = [r.csv() for r in rows]
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, list(records[0]))
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+                      for k, v in r.items()} for r in records)
+    return write_atomic(path, lambda f: f.write(text.getvalue().encode()))
+
+
 # ---- plots ---------------------------------------------------------------------------------------
-def _band(ax, series: list[dict[int, float]], label: str) -> bool:
-    """Mean line and mean ± std band over seeds, on the steps every seed has."""
-    steps = sorted(set.intersection(*(set(s) for s in series))) if series else []
-    if not steps:
-        return False
-    values = np.array([[s[k] for k in steps] for s in series], dtype=float)
-    mean, std = values.mean(0), values.std(0)
-    line, = ax.plot(steps, mean, marker="o" if len(steps) <= 20 else None, label=f"{label} ({len(series)} seed{'s' * (len(series) > 1)})")
-    if len(series) > 1:
-        ax.fill_between(steps, mean - std, mean + std, alpha=0.25, color=line.get_color())
-    return True
-
-
-def _empty(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=9, wrap=True)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def plot_fid(runs: list[Run], path: Path) -> Path:
+def plot_fid(runs: Sequence[RunDir], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    drawn = False
-    for system, group in _by_system(runs).items():
-        series = [{e.step: e.fid for e in r.evals if e.fid is not None} for r in group if r.evals]
-        drawn |= _band(ax, series, f"{system} ({group[0].cfg.norm})") if series else False
-    if drawn:
+    series = {f"{system} ({group[0].cfg.norm})": [{e.step: e.fid for e in r.evals if e.fid is not None} for r in group]
+              for system, group in by_system(runs).items()}
+    if plot_bands(ax, series):
         ax.set(xlabel="generator step", ylabel="FID (training-time)", title="FID vs step by system")
         ax.legend()
     else:
-        _empty(ax, "no training-time FID in these runs: train with --eval-every N")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+        empty(ax, "no training-time FID in these runs: train with --eval-every N")
+    return save(fig, path)
 
 
-def plot_losses(runs: list[Run], path: Path) -> Path:
+def plot_losses(runs: Sequence[RunDir], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, key, title in zip(axes, ("loss_d", "loss_g"), ("critic (D) loss", "generator (G) loss")):
-        for system, group in _by_system(runs).items():
-            _band(ax, [{m["step"]: m[key] for m in r.metrics if key in r.metrics[0]} for r in group if r.metrics],
-                  system)
-        ax.set(xlabel="generator step", title=title)
-        if ax.lines:
+        if plot_bands(ax, {system: [r.series(key) for r in group] for system, group in by_system(runs).items()}):
             ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+        ax.set(xlabel="generator step", title=title)
+    return save(fig, path)
 
 
-def plot_samples(runs: list[Run], path: Path) -> Path:
+def plot_samples(runs: Sequence[RunDir], path: Path) -> Path:
     import matplotlib.image as mpimg
     import matplotlib.pyplot as plt
 
-    groups = _by_system(runs)
+    groups = by_system(runs)
     fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 3.5), squeeze=False)
     for ax, (system, group) in zip(axes[0], groups.items()):
         run = next((r for r in group if r.grid), None)
@@ -230,11 +264,8 @@ def plot_samples(runs: list[Run], path: Path) -> Path:
             ax.set_title(f"{system} ({run.cfg.norm})\n{run.path.name}, step {step}", fontsize=9)
             ax.axis("off")
         else:
-            _empty(ax, f"{system}: no sample grid")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110, bbox_inches="tight")  # equal-aspect images: tight_layout alone clips the titles
-    plt.close(fig)
-    return path
+            empty(ax, f"{system}: no sample grid")
+    return save(fig, path, bbox_inches="tight")  # equal-aspect images: tight_layout alone clips the titles
 
 
 # ---- report --------------------------------------------------------------------------------------
@@ -243,12 +274,22 @@ def _img(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
-def html_report(rows: list[dict[str, Any]], runs: list[Run], plots: dict[str, Path],
-                claims: list[tuple[str, Path, str]] = ()) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in _cells(r)) + "</tr>" for r in rows)
-    listed = "".join(f"<li>{html.escape(str(r.path))}: {r.cfg.system}, norm {r.cfg.norm}, loss {r.cfg.loss}, seed {r.cfg.seed}, "
-                     f"{r.metrics[-1]['step'] if r.metrics else 0} steps</li>" for r in runs)
+def _html_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body)
+    return f"<table><tr>{cells}</tr>{rows}</table>"
+
+
+def html_report(rows: Sequence[SystemRow], runs: Sequence[RunDir], plots: dict[str, Path],
+                claims: Sequence[tuple[str, Path, str]] = ()) -> str:
+    table = _html_table(COLUMNS, [_cells(r) for r in rows])
+    table += "".join(f"<p class=note>{html.escape(n)}</p>" for n in notes(rows))
+    head, body = _diff_table(rows)
+    if body:
+        table += (f"<h2>Differences from the baseline {html.escape(rows[0].baseline)}</h2>"
+                  "<p>system - baseline [95% Welch interval], p</p>" + _html_table(head, body))
+    listed = "".join(f"<li>{html.escape(str(r.path))}: {r.cfg.system}, norm {r.cfg.norm}, loss {r.cfg.loss}, "
+                     f"seed {r.cfg.seed}, {r.last_step} steps</li>" for r in runs)
     figures = "".join(f"<h2>{html.escape(title)}</h2>{_img(p)}" for title, p in plots.items())
     if claims:
         figures += "<h2>Checking the paper's claims (gans diagnose)</h2>" + "".join(
@@ -257,44 +298,40 @@ def html_report(rows: list[dict[str, Any]], runs: list[Run], plots: dict[str, Pa
 <html><head><meta charset="utf-8"><title>gans compare</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}
-img{{max-width:100%}}</style></head><body>
+p.note{{font-size:90%;margin:.3em 0}}img{{max-width:100%}}</style></head><body>
 <h1>Discriminator comparison</h1>
-<p>IS, FID and KID: mean ± std over seeds (one seed: over its draws). Lower FID and KID are better.</p>
-<table><tr>{head}</tr>{body}</table>
+{table}
 {figures}
 <h2>Runs</h2><ul>{listed}</ul>
 </body></html>
 """
 
 
-def compare(paths: list[Path], out: Path) -> dict[str, Path]:
-    """Write table.md, table.csv, fid_vs_step.png, losses.png, samples.png and report.html to ``out``."""
+def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> dict[str, Path]:
+    """Write table.md, table.csv, fid_vs_step.png, losses.png, samples.png and report.html to
+    ``out``; every system is tested against ``baseline`` (default: the first)."""
     import matplotlib
 
     matplotlib.use("Agg")
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; pass a folder for the report")
     check_writable(out)
-    runs = find_runs(paths)
+    runs = load_runs(paths)
+    rows = table_rows(runs, baseline)  # a bad --baseline is refused before anything is written
     out.mkdir(parents=True, exist_ok=True)
-    rows = table_rows(runs)
-    written = {"table.md": out / "table.md", "table.csv": out / "table.csv"}
-    written["table.md"].write_text(markdown(rows))
-    with written["table.csv"].open("w", newline="") as f:
-        writer = csv.DictWriter(f, list(rows[0]))
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
-                          for k, v in r.items()} for r in rows)
+    written = {"table.md": out / "table.md", "table.csv": write_csv(rows, out / "table.csv")}
+    write_atomic(written["table.md"], lambda f: f.write(markdown(rows).encode()))
     plots = {"FID vs step": plot_fid(runs, out / "fid_vs_step.png"),
              "Losses": plot_losses(runs, out / "losses.png"),
              "Final samples": plot_samples(runs, out / "samples.png")}
     written.update({p.name: p for p in plots.values()})
     claims = []
-    if any((r.path / DIAGNOSTICS).is_file() for r in runs):
+    if any(r.diagnostics for r in runs):
         from gans.analysis.claims import diagnose
 
         claims = diagnose([r.path for r in runs], out / "diagnostics")
         written.update({f"diagnostics/{p.name}": p for _, p, _ in claims})
     written["report.html"] = out / "report.html"
-    written["report.html"].write_text(html_report(rows, runs, plots, claims))
+    page = html_report(rows, runs, plots, claims)
+    write_atomic(written["report.html"], lambda f: f.write(page.encode()))
     return written

@@ -8,7 +8,7 @@ import click
 from gans.cli.app import CONTEXT, cli
 from gans.cli.options import say_wandb, wandb_options
 from gans.core.errors import UserError
-from gans.eval.protocol import PROTOCOLS
+from gans.eval.protocol import PROTOCOLS, Protocol
 from gans.runs.tracking import wandb_settings
 
 
@@ -37,6 +37,9 @@ from gans.runs.tracking import wandb_settings
               help="Shuffle before the IS splits (torch-fidelity's default); the references split in order.")
 @click.option("--kid-subsets", type=click.IntRange(min=1), default=100, show_default=True, help="KID subsets.")
 @click.option("--kid-subset-size", type=click.IntRange(min=2), default=1000, show_default=True, help="KID subset size (capped at N).")
+@click.option("--prdc-k", type=click.IntRange(min=1), default=Protocol.prdc_k, show_default=True,
+              help="Neighbours whose distance sets each k-NN ball of precision, recall, density and coverage "
+                   "(Naeem et al. 2020 use 5).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--data-dir", default="data", show_default=True, help="Where cifar10 is (or is downloaded to).")
 @click.option("--cache-dir", type=click.Path(), help="Reference statistics cache. [default: $GANS_CACHE/stats, "
@@ -48,13 +51,14 @@ from gans.runs.tracking import wandb_settings
 @wandb_options
 def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, num_samples: int | None,
              repeats: int | None, reference: str | None, reference_count: int | None, inception_weights: str | None,
-             batch_size: int, seed: int, is_shuffle: bool, kid_subsets: int, kid_subset_size: int, device: str,
-             data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, no_ema: bool,
+             batch_size: int, seed: int, is_shuffle: bool, kid_subsets: int, kid_subset_size: int, prdc_k: int,
+             device: str, data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, no_ema: bool,
              progress: bool, **wandb_flags) -> None:
-    """Inception Score, FID and KID of generators over repeated draws, or of an image set.
+    """Inception Score, FID, KID and precision/recall/density/coverage of generators over repeated
+    draws, or of an image set.
 
     Each checkpoint gets REPEATS draws of NUM_SAMPLES images generated on the fly (nothing is
-    written to disk); each draw is one Inception pass giving IS, FID and KID. The table shows
+    written to disk); each draw is one Inception pass giving IS, FID, KID and PRDC. The table shows
     mean ± std over draws per checkpoint, then over checkpoints. Results go to each run's
     eval.json and eval.csv (plus --json/--csv), with the protocol recorded. --wandb adds the table to each
     checkpoint's wandb run.
@@ -67,7 +71,6 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     """
     from gans.runs.checkpoint import resolve_checkpoint
     from gans.runs.scoring import score_checkpoints, score_image_set, write_to_runs
-    from gans.eval.protocol import Protocol
     from gans.eval.report import table, write_csv, write_json
     from gans.eval.scoring import prepare, report
     from gans.core.files import check_writable
@@ -83,7 +86,7 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
             check_writable(Path(target).parent)
     proto = Protocol.build(protocol, num_samples=num_samples, repeats=repeats, reference=reference,
                            reference_count=reference_count, seed=seed, is_shuffle=is_shuffle,
-                           kid_subsets=kid_subsets, kid_subset_size=kid_subset_size)
+                           kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, prdc_k=prdc_k)
     inception, ref = prepare(proto, inception_weights, pick_device(device), data_dir,
                              Path(cache_dir) if cache_dir else None, batch_size, progress,
                              log=lambda m: click.echo(m, err=True))
@@ -110,21 +113,26 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
 @cli.command(context_settings=CONTEXT)
 @click.argument("runs", nargs=-1, required=True, type=click.Path())
 @click.option("--out", type=click.Path(), default="report", show_default=True, help="Report folder.")
-def compare(runs: tuple[str, ...], out: str) -> None:
+@click.option("--baseline", metavar="SYSTEM", help="The system every other one is tested against (Welch's "
+              "t-test over seeds). [default: the first system listed]")
+def compare(runs: tuple[str, ...], out: str, baseline: str | None) -> None:
     """Compare runs side by side: a table (Markdown and CSV), PNG plots and one self-contained
     report.html, from run directories alone (no wandb needed).
 
-    RUNS are run directories or folders holding them (e.g. runs/quickstart). Runs of one preset are
-    its seeds. IS/FID/KID come from each run's eval.json (gans eval), else its last training-time
-    evaluation (--eval-every); the table says which.
+    RUNS are run directories or folders holding them (e.g. runs/quickstart). Runs of one system (a
+    preset or its --label) are its seeds. IS, FID, KID and precision/recall/density/coverage come
+    from each run's eval.json (gans eval), else its last training-time evaluation (--eval-every);
+    the table says which. Each cell is mean ± sample std [95% interval] over seeds; each system's
+    difference from the baseline gets a 95% Welch interval and p, and * marks p < 0.05.
 
     \b
     Example:
       gans compare runs/wgan-gp-seed0 runs/wgan-gp-seed1 runs/msngan-seed0 runs/msngan-seed1 --out report
+      gans compare runs/quickstart --baseline sngan --out report
     """
     from gans.analysis.compare import compare as write_report
 
-    written = write_report([Path(r) for r in runs], Path(out))
+    written = write_report([Path(r) for r in runs], Path(out), baseline)
     click.echo((Path(out) / "table.md").read_text().rstrip())
     click.echo("wrote " + ", ".join(str(p) for p in written.values()))
 

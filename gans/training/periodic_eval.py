@@ -13,12 +13,16 @@ from gans.eval.scoring import prepare, score_draws
 from gans.runs.sampling import generate, sampling_mode
 
 
+def train_time_protocol(cfg: TrainConfig) -> Protocol:
+    """One draw of --eval-samples against --eval-reference (default: the training data), on latents
+    of their own seed (the run's seed + 2: apart from the training noise and the grids)."""
+    return Protocol.build("train-time", num_samples=cfg.eval_samples, reference=cfg.eval_reference or cfg.dataset,
+                          reference_count=cfg.eval_reference_count or None, seed=cfg.seed + 2)
+
+
 class PeriodicEval:
     def __init__(self, cfg: TrainConfig, images: torch.Tensor, device: torch.device) -> None:
-        reference = cfg.eval_reference or cfg.dataset
-        self.protocol = Protocol(name="train-time", num_samples=cfg.eval_samples, repeats=1, reference=reference,
-                                 reference_count=cfg.eval_reference_count or None, seed=cfg.seed + 2,
-                                 kid_subset_size=min(1000, cfg.eval_samples))
+        self.protocol = train_time_protocol(cfg)
         own = None if cfg.eval_reference else images  # the training data is already in memory
         self.inception, self.reference = prepare(self.protocol, cfg.inception_weights or None, device,
                                                  cfg.data_dir, None, 100, progress=False, images=own)

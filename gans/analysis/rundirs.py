@@ -1,0 +1,186 @@
+"""Reading run directories: the one loader behind `gans compare` (and `gans diagnose`).
+
+A run directory is what `gans train` writes: config.toml, metrics.jsonl, eval.jsonl (--eval-every),
+diagnostics.jsonl (--diagnose-every), samples/step_*.png, checkpoints/ and eval.json (`gans eval`).
+Reading one never builds a network: parameter counts come from what the run already stored.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from gans.config import TrainConfig, from_dict
+from gans.core.errors import UserError
+from gans.eval.records import Report, Summary
+from gans.eval.report import read_json
+from gans.runs.records import Diagnosis, EvalPoint
+from gans.runs.runlog import DIAGNOSTICS, EVALS, METRICS, read_jsonl
+
+CONFIG = "config.toml"
+EVAL_REPORT = "eval.json"
+
+
+@dataclass
+class Final:
+    """A run's headline numbers and where they came from."""
+
+    summary: Summary
+    source: str
+
+
+@dataclass
+class RunDir:
+    """Everything a report reads from one run directory."""
+
+    path: Path
+    cfg: TrainConfig
+    metrics: list[dict[str, Any]]  # metrics.jsonl rows: step, loss_d, loss_g, ..., steps_per_s
+    evals: list[EvalPoint]  # eval.jsonl: training-time evaluations
+    diagnostics: list[Diagnosis]  # diagnostics.jsonl
+    report: Report | None  # eval.json, when `gans eval` scored the run
+    final: Final | None  # the numbers a table shows: eval.json's latest step, else the last eval.jsonl row
+    params: dict[str, int] | None  # {"G": n, "D": n} as stored; None when nothing stored them
+    grid: Path | None  # the newest sample grid
+
+    @property
+    def system(self) -> str:
+        return self.cfg.system
+
+    @property
+    def last_step(self) -> int:
+        return int(self.metrics[-1]["step"]) if self.metrics else 0
+
+    @property
+    def steps_per_s(self) -> float | None:
+        """Median over the logged rows, the first left out (it holds start-up) when there are others."""
+        import numpy as np
+
+        rates = [r["steps_per_s"] for r in self.metrics[1:] or self.metrics if "steps_per_s" in r]
+        return float(np.median(rates)) if rates else None
+
+    def series(self, key: str) -> dict[int, float]:
+        """step -> value of one metrics.jsonl column (loss_d, loss_g, ...), for a seed band."""
+        return {int(m["step"]): float(m[key]) for m in self.metrics if m.get(key) is not None}
+
+
+def is_run_dir(path: Path) -> bool:
+    return (path / CONFIG).is_file()
+
+
+def find_run_dirs(paths: Sequence[Path]) -> list[Path]:
+    """Run directories as given, or the run directories directly inside a given folder (a study's
+    directory stands for the runs in its runs/)."""
+    found = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            raise UserError(f"{p} does not exist; pass run directories written by gans train")
+        if is_run_dir(p):
+            found.append(p)
+            continue
+        inner = sorted(d for d in p.iterdir() if is_run_dir(d))
+        if not inner and (p / "runs").is_dir():
+            inner = sorted(d for d in (p / "runs").iterdir() if is_run_dir(d))
+        if not inner:
+            raise UserError(f"{p} holds no runs (no {CONFIG} in it or its subfolders); "
+                            "pass directories written by gans train")
+        found += inner
+    if not found:
+        raise UserError("no runs given; pass run directories written by gans train")
+    return found
+
+
+def _eval_report(run_dir: Path) -> Report | None:
+    path = run_dir / EVAL_REPORT
+    if not path.exists():
+        return None
+    try:
+        report = read_json(path)
+        if not report.results:
+            raise ValueError("no results")
+        return report
+    except (json.JSONDecodeError, KeyError, ValueError, TypeError) as e:
+        raise UserError(f"{path} is not a gans eval report ({type(e).__name__}); re-run gans eval "
+                        "or delete it") from None
+
+
+def _final(report: Report | None, evals: list[EvalPoint]) -> Final | None:
+    if report is not None:
+        latest = max(report.results, key=lambda r: r.step or 0)
+        p = report.protocol
+        return Final(latest.summary, f"gans eval {p.name} ({p.repeats}x{p.num_samples} "
+                                     f"vs {Path(str(p.reference)).name}), step {latest.step}")
+    if evals:
+        last = evals[-1]
+        one = {k: v for k, v in last.to_json().items() if k in Summary.__dataclass_fields__}
+        # one draw: IS and KID keep their spread within the draw; the others have none
+        spread = {f"{k}_std": 0.0 for k in ("fid", "precision", "recall", "density", "coverage")
+                  if one.get(k) is not None}
+        return Final(Summary(**{**one, **spread}), f"train-time ({last.num_samples} samples), step {last.step}")
+    return None
+
+
+def _checkpoint_params(path: Path) -> dict[str, int] | None:
+    """The 'params' entry the trainer stores in each checkpoint; the tensors are memory-mapped, not read."""
+    import torch
+
+    try:
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        except RuntimeError:  # mmap needs the zip format; older files load whole
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # a damaged file fails in many ways (the safe unpickler's own included); another may say it
+        return None
+    params = state.get("params") if isinstance(state, dict) else None
+    if isinstance(params, dict) and all(isinstance(params.get(k), int) for k in ("G", "D")):
+        return {"G": params["G"], "D": params["D"]}
+    return None
+
+
+def stored_params(run_dir: Path, report: Report | None = None) -> dict[str, int] | None:
+    """G and D parameter counts as the run stored them: its eval report's (copied from the checkpoint
+    scored), else a checkpoint's own, newest first."""
+    if report is not None:
+        for r in sorted(report.results, key=lambda r: r.step or 0, reverse=True):
+            if r.params and all(isinstance(r.params.get(k), int) for k in ("G", "D")):
+                return {"G": r.params["G"], "D": r.params["D"]}
+    from gans.runs.checkpoint import BEST, CKPT_DIR, list_checkpoints
+
+    candidates = [p for _, p in reversed(list_checkpoints(run_dir))] + [run_dir / CKPT_DIR / BEST]
+    for path in candidates:
+        if path.is_file() and (params := _checkpoint_params(path)):
+            return params
+    return None
+
+
+def load_run(run_dir: Path) -> RunDir:
+    run_dir = Path(run_dir)
+    config = run_dir / CONFIG
+    if not config.is_file():
+        raise UserError(f"{run_dir} is not a run directory (no {CONFIG}); pass directories written by "
+                        "gans train, or their parent")
+    try:
+        cfg = from_dict(tomllib.loads(config.read_text()))
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"{config} is not valid TOML ({e}); restore the file gans train wrote") from None
+    evals = [EvalPoint.from_json(r) for r in read_jsonl(run_dir / EVALS)]
+    report = _eval_report(run_dir)
+    grids = sorted((run_dir / "samples").glob("step_*.png"))
+    return RunDir(run_dir, cfg, read_jsonl(run_dir / METRICS), evals,
+                  [Diagnosis.from_json(r) for r in read_jsonl(run_dir / DIAGNOSTICS)], report,
+                  _final(report, evals), stored_params(run_dir, report), grids[-1] if grids else None)
+
+
+def load_runs(paths: Sequence[Path]) -> list[RunDir]:
+    """Every run directory given, or inside a given folder, loaded in that order."""
+    return [load_run(p) for p in find_run_dirs(paths)]
+
+
+def by_system(runs: Sequence[RunDir], key: Callable[[RunDir], str] = lambda r: r.system) -> dict[str, list[RunDir]]:
+    """Runs grouped by ``key`` (default: the system, whose runs are its seeds), in first-seen order."""
+    groups: dict[str, list[RunDir]] = {}
+    for r in runs:
+        groups.setdefault(key(r), []).append(r)
+    return groups

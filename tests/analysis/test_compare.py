@@ -1,0 +1,206 @@
+"""`gans compare` on run directories written file by file: seed statistics against numpy and scipy,
+significance marks exactly where Welch's test says so, PRDC beside IS/FID/KID, and parameter counts
+read from what the runs stored."""
+import csv
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from gans.analysis.compare import METRICS, compare, markdown, table_rows
+from gans.analysis.rundirs import load_runs
+from gans.analysis.stats import welch
+from gans.cli import main
+from gans.core.errors import UserError
+from gans.eval.records import MEAN_STD
+from tests.analysis.fake_runs import NUMBERS, write_checkpoint, write_run
+
+# per system and seed: each number's value in each of the run's two draws
+RNG = np.random.default_rng(7)
+
+
+def _numbers(offset: dict[str, float], seed: int) -> dict[str, list[float]]:
+    base = {"is_mean": 6.0, "fid": 40.0, "kid_mean": 0.03, "precision": 0.6, "recall": 0.4, "density": 0.9,
+            "coverage": 0.5}
+    spread = {"is_mean": 0.2, "fid": 2.0, "kid_mean": 0.003, "precision": 0.02, "recall": 0.02, "density": 0.05,
+              "coverage": 0.02}
+    out = {}
+    for k in NUMBERS:
+        centre = base[k] + offset.get(k, 0.0) + RNG.normal(0, spread[k])
+        out[k] = [centre - 0.01 * (seed + 1) * spread[k], centre + 0.01 * (seed + 1) * spread[k]]
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Three systems x three seeds: sngan the baseline, msngan far off in FID and precision, wgan-gp
+    close in everything."""
+    root = tmp_path_factory.mktemp("runs")
+    offsets = {"sngan": {}, "msngan": {"fid": -15.0, "precision": 0.1}, "wgan-gp": {"fid": 0.3}}
+    return [write_run(root, preset, seed, _numbers(offset, seed), params={"G": 1000 + len(preset), "D": 50})
+            for preset, offset in offsets.items() for seed in (0, 1, 2)]  # in this order: sngan first
+
+
+def _csv(out):
+    return {r["system"]: r for r in csv.DictReader((out / "table.csv").open())}
+
+
+def _per_seed(paths, system: str, key: str) -> list[float]:
+    return [getattr(r.final.summary, key) for r in load_runs(paths) if r.system == system]
+
+
+def test_every_summarized_number_is_a_column():
+    assert [m.field for m in METRICS] == [mean for mean, _ in MEAN_STD]
+    assert [m.std_field for m in METRICS] == [std for _, std in MEAN_STD]
+
+
+def test_seed_statistics_and_welch_columns_match_numpy_and_scipy(runs, tmp_path):
+    out = tmp_path / "report"
+    compare(runs, out)
+    rows = _csv(out)
+    assert list(rows) == ["sngan", "msngan", "wgan-gp"]
+    for system in rows:
+        for m in METRICS:
+            xs = _per_seed(runs, system, m.field)
+            row = rows[system]
+            assert int(row[f"{m.key}_n"]) == 3 and row["seeds"] == "0 1 2" and row["baseline"] == "sngan"
+            assert float(row[f"{m.key}_mean"]) == pytest.approx(np.mean(xs), rel=1e-12)
+            assert float(row[f"{m.key}_std"]) == pytest.approx(np.std(xs, ddof=1), rel=1e-9)
+            low, high = stats.t.interval(0.95, 2, loc=np.mean(xs), scale=stats.sem(xs))
+            assert (float(row[f"{m.key}_low"]), float(row[f"{m.key}_high"])) == pytest.approx((low, high), rel=1e-9)
+            if system == "sngan":
+                assert row[f"{m.key}_diff"] == row[f"{m.key}_p"] == row[f"{m.key}_significant"] == ""
+                continue
+            base = _per_seed(runs, "sngan", m.field)
+            ref = stats.ttest_ind(xs, base, equal_var=False)
+            ci = ref.confidence_interval(0.95)
+            assert float(row[f"{m.key}_diff"]) == pytest.approx(np.mean(xs) - np.mean(base), rel=1e-9)
+            assert float(row[f"{m.key}_p"]) == pytest.approx(ref.pvalue, rel=1e-9)
+            assert (float(row[f"{m.key}_diff_low"]), float(row[f"{m.key}_diff_high"])) == pytest.approx(
+                (ci.low, ci.high), rel=1e-9)
+
+
+def test_marks_appear_exactly_where_welch_is_significant(runs, tmp_path):
+    out = tmp_path / "report"
+    compare(runs, out)
+    rows, text = _csv(out), (out / "table.md").read_text()
+    main_table, diff_table = (part.splitlines() for part in text.split("\n\n") if part.startswith("| "))
+    cells = {line.strip("| ").split(" | ")[0]: line.strip("| ").split(" | ") for line in main_table[2:]}
+    diffs = {line.strip("| ").split(" | ")[0]: line.strip("| ").split(" | ") for line in diff_table[2:]}
+    assert set(diffs) == {"msngan", "wgan-gp"}
+    first = 4  # system, norm, loss, seeds, then the numbers in METRICS order
+    marks = 0
+    for system in rows:
+        for i, m in enumerate(METRICS):
+            expected = system != "sngan" and welch(_per_seed(runs, system, m.field),
+                                                   _per_seed(runs, "sngan", m.field)).significant
+            assert cells[system][first + i].endswith(" *") == expected, (system, m.key)
+            if system != "sngan":
+                assert diffs[system][1 + i].endswith(" *") == expected, (system, m.key)
+            assert rows[system][f"{m.key}_significant"] == ("" if system == "sngan" else str(expected))
+            marks += expected
+    # the planted differences are found and the near-equal system is not marked in FID
+    assert rows["msngan"]["fid_significant"] == "True" and rows["msngan"]["precision_significant"] == "True"
+    assert 0 < marks < 2 * len(METRICS)
+    assert "Welch's t-test (two-sided, unequal variances)" in text and "\\* differs from the baseline sngan" in text
+    assert "Differences from the baseline sngan" in text
+    page = (out / "report.html").read_text()
+    assert "Welch&#x27;s t-test" in page and "Differences from the baseline sngan" in page
+
+
+def test_prdc_sits_beside_is_fid_kid(runs, tmp_path):
+    out = tmp_path / "report"
+    compare(runs, out)
+    head = (out / "table.md").read_text().splitlines()[0]
+    assert head.startswith("| system | norm | loss | seeds | IS | FID | KID x1e3 | precision | recall | density | "
+                           "coverage |")
+    row = _csv(out)["sngan"]
+    for k in ("precision", "recall", "density", "coverage"):
+        assert float(row[f"{k}_mean"]) == pytest.approx(np.mean(_per_seed(runs, "sngan", k)))
+
+
+def test_baseline_option_and_a_wrong_one(runs, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["compare", *map(str, runs), "--out", str(out), "--baseline", "wgan-gp"]) == 0
+    rows = _csv(out)
+    assert {r["baseline"] for r in rows.values()} == {"wgan-gp"}
+    assert rows["wgan-gp"]["fid_diff"] == "" and rows["sngan"]["fid_diff"] != ""
+    assert "baseline wgan-gp" in capsys.readouterr().out
+    assert main(["compare", str(runs[0].parent), "--out", str(tmp_path / "other"), "--baseline", "bn"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--baseline 'bn' is not a system of these runs (msngan, sngan, wgan-gp)" in err
+    assert not (tmp_path / "other").exists()
+
+
+def test_one_seed_shows_its_spread_over_draws_and_no_test(tmp_path):
+    paths = [write_run(tmp_path, "sngan", 0, {"fid": [30.0, 34.0], "precision": [0.5, 0.7]})]
+    paths += [write_run(tmp_path, "msngan", seed, {"fid": [20.0 + seed, 22.0 + seed], "precision": [0.6, 0.6]})
+              for seed in (0, 1)]
+    rows = table_rows(load_runs(paths))
+    one = rows[0].numbers["fid"]
+    assert one.seeds.n == 1 and one.std == pytest.approx(2.0) and one.seeds.low is None  # population std of 30, 34
+    text = markdown(rows)
+    assert "| 32.00 ± 2.00 |" in text and "(n = 2 vs 1: no test)" in text
+    assert rows[1].numbers["fid"].std == pytest.approx(np.std([21.0, 22.0], ddof=1))
+    assert rows[0].numbers["is"].seeds is None and "| — |" in text  # IS never measured
+
+
+def test_train_time_numbers_when_no_eval_json(tmp_path):
+    point = {"draw": 0, "sample_seed": 2, "num_samples": 10, "fid": 55.0, "is_mean": 3.0, "is_std": 0.2,
+             "precision": 0.25, "recall": 0.75}
+    write_run(tmp_path, "sngan", 0, evals=[{**point, "step": 2, "fid": 70.0}, {**point, "step": 4}])
+    (row,) = table_rows(load_runs([tmp_path]))
+    assert row.evaluated == "train-time (10 samples), step 4"
+    assert row.numbers["fid"].seeds.mean == 55.0 and row.numbers["recall"].seeds.mean == 0.75
+    assert row.numbers["is"].std == 0.2 and row.numbers["density"].seeds is None
+
+
+def test_params_come_from_what_runs_stored_not_from_networks(tmp_path, monkeypatch):
+    import gans.runs.networks as networks
+
+    def refuse(*a, **k):
+        raise AssertionError("compare built a network")
+
+    monkeypatch.setattr(networks, "build_generator", refuse)
+    monkeypatch.setattr(networks, "build_discriminator", refuse)
+    in_report = write_run(tmp_path, "sngan", 0, {"fid": [30.0]}, params={"G": 123, "D": 45})
+    write_checkpoint(in_report, 4, {"G": 1, "D": 1})  # eval.json's numbers come first
+    only_ckpt = write_run(tmp_path, "msngan", 0, {"fid": [31.0]})
+    write_checkpoint(only_ckpt, 2, {"G": 999, "D": 77})
+    write_checkpoint(only_ckpt, 4, {"G": 4_280_000, "D": 1_050_000})
+    write_run(tmp_path, "wgan-gp", 0, {"fid": [32.0]})  # nothing stored
+    out = tmp_path / "report"
+    compare([tmp_path], out)
+    rows = _csv(out)
+    assert (rows["sngan"]["params_g"], rows["sngan"]["params_d"]) == ("123", "45")
+    assert (rows["msngan"]["params_g"], rows["msngan"]["params_d"]) == ("4280000", "1050000")
+    assert rows["wgan-gp"]["params_g"] == rows["wgan-gp"]["params_d"] == ""
+    text = (out / "table.md").read_text()
+    assert "| 4,280,000 | 1,050,000 |" in text and "| — | — |" in text
+
+
+def test_report_files(runs, tmp_path):
+    written = compare(runs, tmp_path / "report")
+    assert set(written) == {"table.md", "table.csv", "fid_vs_step.png", "losses.png", "samples.png", "report.html"}
+    page = written["report.html"].read_text()
+    assert page.count("data:image/png;base64,") == 3 and page.count("<table>") == 2
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["compare", "nowhere"], "nowhere does not exist"),
+])
+def test_bad_input_is_one_line_exit_2(capsys, argv, message):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_compare_of_a_folder_without_runs(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["compare", str(tmp_path / "empty")]) == 2
+    assert "holds no runs" in capsys.readouterr().err
+
+
+def test_baseline_must_be_a_system(runs):
+    with pytest.raises(UserError, match="pass one of them"):
+        table_rows(load_runs(runs), "nope")
