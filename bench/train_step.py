@@ -7,7 +7,11 @@
 2. Whole training steps (n_critic 1, SNGAN) with each speed option against the plain eager step of the
    same run: --channels-last, --precision bf16, --compile (its compile time apart), --ema-decay, and
    --diagnose-every 100 (the diagnostics' cost spread over 100 steps), with a projection to 100k steps.
-Run: python bench/train_step.py [--width 1.0] [--repeats 5] [--device cpu] [--no-compile]
+   Every row but the channels-last ones runs contiguous, whatever the device's default layout.
+3. With --layout-ab, only this: contiguous (A) against channels-last (B) whole steps, interleaved
+   A B A B ... so that load from other processes on a shared machine falls on both alike; the
+   evidence for --channels-last's default per device (gans.config.options.CHANNELS_LAST_BY_DEVICE).
+Run: python bench/train_step.py [--width 1.0] [--repeats 5] [--device cpu] [--no-compile] [--layout-ab]
 """
 from __future__ import annotations
 
@@ -66,7 +70,7 @@ def bench(device: str, width: float, batch: int, repeats: int, images: torch.Ten
     rows = []
     for label, preset, gp in CASES:
         cfg = resolve({"preset": preset, "gp": gp, "width": width, "batch_size": batch,
-                       "device": device, "out": "/tmp/gans-bench"})
+                       "device": device, "out": "/tmp/gans-bench", "channels_last": False})  # as the plain loop
         t = Trainer(cfg, images=images)
         dev = t.device
         z = torch.randn(batch, cfg.z_dim, device=dev)
@@ -90,7 +94,7 @@ def options(device: str, width: float, batch: int, repeats: int, images: torch.T
         if extra.get("compile") and not compile_too:
             continue
         cfg = resolve({"preset": "sngan", "n_critic": 1, "width": width, "batch_size": batch, "device": device,
-                       "out": "/tmp/gans-bench", **extra})
+                       "out": "/tmp/gans-bench", "channels_last": False, **extra})
         t = Trainer(cfg, images=images)
         t0 = time.perf_counter()
         t.train_step()  # compiles, with --compile
@@ -107,6 +111,32 @@ def options(device: str, width: float, batch: int, repeats: int, images: torch.T
     return rows
 
 
+def timed_ms(fn, device: torch.device) -> float:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t = time.perf_counter()
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - t) * 1e3
+
+
+def layout_ab(device: str, width: float, batch: int, repeats: int, images: torch.Tensor) -> list:
+    """Whole steps (sngan, n_critic 1), contiguous and channels-last taking turns."""
+    runs = [Trainer(resolve({"preset": "sngan", "n_critic": 1, "width": width, "batch_size": batch, "device": device,
+                             "out": "/tmp/gans-bench", "channels_last": layout}), images=images)
+            for layout in (False, True)]
+    for t in runs:
+        t.train_step()  # warm-up (allocator, cudnn autotune)
+    times: list[list[float]] = [[], []]
+    for _ in range(repeats):
+        for t, ms in zip(runs, times):
+            ms.append(timed_ms(t.train_step, t.device))
+    a, b = statistics.median(times[0]), statistics.median(times[1])
+    faster = sum(y < x for x, y in zip(*times))
+    return [runs[0].device.type, width, a, b, b / a, f"{faster}/{repeats}"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--width", type=float, default=1.0)
@@ -114,11 +144,19 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--device", action="append", help="cpu and/or cuda (default: cpu, plus cuda if present)")
     ap.add_argument("--no-compile", action="store_true", help="Skip the --compile row (inductor takes minutes on a CPU).")
+    ap.add_argument("--layout-ab", action="store_true", help="Only contiguous vs channels-last steps, interleaved.")
     args = ap.parse_args()
     devices = args.device or (["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     images = torch.from_numpy(np.load(SUBSET)["x"]) if SUBSET.exists() else make_shapes(1024)
     print(f"width {args.width}, batch {args.batch}, median of {args.repeats}, "
           f"data: {'CIFAR-10 subset' if SUBSET.exists() else 'built-in shapes'}, torch {torch.__version__}")
+    if args.layout_ab:
+        head = ["device", "width", "contiguous ms", "channels-last ms", "ratio", "channels-last faster in"]
+        print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+        for device in devices:
+            r = layout_ab(device, args.width, args.batch, args.repeats, images)
+            print(f"| {r[0]} | {r[1]:g} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.2f} | {r[5]} steps |")
+        return
     head = ["norm", "device", "D ms", "plain D ms", "D ratio", "G ms", "plain G ms", "G ratio"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     for device in devices:

@@ -10,7 +10,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from gans.config.options import FIELDS, RESUMABLE, TrainConfig, POSITIVE_FLOAT, POSITIVE_INT, choices, field_name, flag
+from gans.config.options import (CHANNELS_LAST_BY_DEVICE, FIELDS, RESUMABLE, TrainConfig, POSITIVE_FLOAT, POSITIVE_INT,
+                                 choices, field_name, flag)
 from gans.config.presets import PRESETS, SETTINGS
 from gans.core.errors import UserError
 
@@ -76,6 +77,8 @@ def resolve(flags: dict[str, Any], config_file: str | Path | None = None) -> Tra
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise UserError(f"unknown option {flag(unknown[0])}; see gans train --help")
+    if "channels_last" not in values:  # recorded resolved, so config.toml and checkpoints say which layout ran
+        values["channels_last"] = CHANNELS_LAST_BY_DEVICE[device_type(values.get("device", TrainConfig.device))]
     cfg = TrainConfig(**{k: _coerce(k, v, "flag " + flag(k)) for k, v in values.items()})
     validate(cfg)
     if not cfg.out:
@@ -92,7 +95,18 @@ def resume_config(saved: dict[str, Any], changes: dict[str, Any], run_dir: str |
         raise UserError(f"--resume cannot change {', '.join(flag(k) for k in frozen)} "
                         f"(only {', '.join(flag(k) for k in sorted(RESUMABLE))}); start a new run to change them")
     known = {k: v for k, v in saved.items() if k in FIELDS}
+    known.setdefault("channels_last", False)  # saved before the field existed: those runs were contiguous
     return resolve({**known, **changes, "out": str(run_dir)})
+
+
+def device_type(device: str) -> str:
+    """The kind of device --device names: cuda for cuda[:N], and for auto when a GPU is visible
+    (as gans.runs.networks.pick_device decides); else cpu."""
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return "cuda" if str(device).startswith("cuda") else "cpu"
 
 
 def validate(cfg: TrainConfig) -> None:

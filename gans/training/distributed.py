@@ -112,15 +112,32 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
         return y * self.weight.view(shape) + self.bias.view(shape) if self.affine else y
 
 
-def sync_batch_statistics(model: nn.Module, ranks: Ranks) -> None:
-    """--sync-norm: BN and MSN layers take their batch statistics over every rank's shard, as one
-    process at the whole batch would (the generator's BN as much as the critic's)."""
+def to_global_batch_norm(module: nn.Module) -> nn.Module:
+    """``module`` with each BatchNorm1d/2d in it replaced by a GlobalBatchNorm that holds the same
+    parameter and buffer tensors (not copies), built the way torch's
+    SyncBatchNorm.convert_sync_batchnorm builds its modules; a BatchNorm itself comes back converted."""
+    out = module
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        out = GlobalBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                              module.track_running_stats)
+        if module.affine:
+            out.weight, out.bias = module.weight, module.bias
+        out.running_mean, out.running_var = module.running_mean, module.running_var
+        out.num_batches_tracked = module.num_batches_tracked
+        out.train(module.training)
+    for name, child in module.named_children():
+        setattr(out, name, to_global_batch_norm(child))
+    return out
+
+
+def sync_batch_statistics(model: nn.Module, ranks: Ranks) -> nn.Module:
+    """--sync-norm: ``model`` with BN and MSN layers that take their batch statistics over every
+    rank's shard, as one process at the whole batch would (the generator's BN as much as the critic's)."""
     from gans.models.norms import MeanNorm
 
     if ranks.world == 1:
-        return
+        return model
     for m in model.modules():
         if isinstance(m, MeanNorm):
             m.sync = True
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            m.__class__ = GlobalBatchNorm  # same parameters and buffers; only forward differs
+    return to_global_batch_norm(model)

@@ -4,6 +4,11 @@ Parameters and floating-point buffers (BN running statistics) are averaged, as S
 The decay warms up as min(decay, (1 + n) / (10 + n)) after n updates (TensorFlow's
 ExponentialMovingAverage with num_updates): with a fixed 0.9999 the average of a short run would
 still be mostly the untrained network.
+
+Not torch.optim.swa_utils.AveragedModel: its get_ema_multi_avg_fn has a fixed decay (no warm-up) and
+averages integer buffers (num_batches_tracked) in float and truncates them, and its update_parameters
+copies its CPU counter ``n_averaged`` to the device with a blocking copy at every update, a host-device
+sync per generator step on a GPU that this update, with the decay a Python float, does not have.
 """
 from __future__ import annotations
 

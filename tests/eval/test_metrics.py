@@ -8,8 +8,6 @@ from gans.eval.metrics import ImageDataset, extract, fid, inception_score, kid, 
 from gans.core.errors import UserError
 from gans.data.shapes import make_shapes
 
-pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
-
 N = 20
 
 
@@ -20,6 +18,7 @@ def image_sets():
     return a, b
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["torch-fidelity", "pytorch-fid"])
 def test_equals_torch_fidelity(inception_files, image_sets, fmt):
     import torch_fidelity
@@ -67,6 +66,7 @@ def test_wrong_files_are_one_line_errors(tmp_path):
         open_inception(tmp_path / "missing.pth")
 
 
+@pytest.mark.slow
 def test_torchscript_formats_give_the_same_features(inception_files, torchscript_files, image_sets):
     a, b = image_sets
     ref_extractor = open_inception(inception_files["torch-fidelity"])
@@ -84,6 +84,7 @@ def test_torchscript_formats_give_the_same_features(inception_files, torchscript
             assert "logits_unbiased" not in fa  # feature-only export: FID and KID, no IS
 
 
+@pytest.mark.slow
 def test_weights_from_environment_variable(inception_files, monkeypatch):
     monkeypatch.setenv("GANS_INCEPTION_WEIGHTS", str(inception_files["pytorch-fid"]))
     extractor = open_inception(None)

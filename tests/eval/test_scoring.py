@@ -13,8 +13,6 @@ from gans.eval.report import csv_rows, read_json, table, write_json
 from gans.eval.scoring import prepare, report, score_draws, score_images
 from gans.data.shapes import make_shapes
 
-pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
-
 
 def test_protocols():
     p = Protocol.build("sngan")
@@ -35,6 +33,7 @@ def setup(tmp_path_factory, inception_files):
     return proto, inception, reference
 
 
+@pytest.mark.slow
 def test_any_callable_is_a_draw_source(setup):
     """A draw is whatever the callable yields for its seed; seeds are protocol.seed + r."""
     proto, inception, ref = setup
@@ -57,6 +56,7 @@ def test_any_callable_is_a_draw_source(setup):
     assert summary.fid_std == pytest.approx(np.std([d.fid for d in draws]))
 
 
+@pytest.mark.slow
 def test_report_round_trips_through_json(setup, tmp_path):
     proto, inception, ref = setup
     result = score_images(make_shapes(12, size=16, seed=3), inception, ref, proto, batch_size=5)

@@ -13,8 +13,6 @@ from gans.runs.sampling import generate, load_generator
 from gans.data.shapes import make_shapes
 from gans.training.trainer import Trainer
 
-pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
-
 N, REF = 20, 30
 
 
@@ -42,6 +40,7 @@ def _eval(capsys, argv):
     return code, out, err
 
 
+@pytest.mark.slow
 def test_repeated_draws_equal_torch_fidelity(capsys, two_runs, inception_files, tmp_path):
     import torch_fidelity
 
@@ -87,6 +86,7 @@ def test_repeated_draws_equal_torch_fidelity(capsys, two_runs, inception_files, 
     assert "all 2 checkpoints" in out and "±" in out
 
 
+@pytest.mark.slow
 def test_feature_only_weights_report_is_unavailable(capsys, two_runs, torchscript_files, tmp_path):
     runs, ref = two_runs
     code, out, err = _eval(capsys, ["--checkpoint", str(runs[0]), "--num-samples", "10", "--repeats", "1",
@@ -100,6 +100,7 @@ def test_feature_only_weights_report_is_unavailable(capsys, two_runs, torchscrip
     assert "unavailable" in out
 
 
+@pytest.mark.slow
 def test_image_set_against_itself_is_zero(capsys, two_runs, inception_files, tmp_path):
     _, ref = two_runs
     code, out, err = _eval(capsys, ["--images", str(ref), "--reference", str(ref),
@@ -127,6 +128,7 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, message):
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_missing_weights_and_bad_statistics_fail_before_work(capsys, two_runs, inception_files, tmp_path):
     runs, _ = two_runs
     code, _, err = _eval(capsys, ["--checkpoint", str(runs[0]), "--inception-weights", str(tmp_path / "none.pth")])

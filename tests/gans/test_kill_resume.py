@@ -9,8 +9,6 @@ import torch
 
 from gans.runs import checkpoint as ckpt_io
 
-pytestmark = pytest.mark.slow  # real training subprocesses
-
 STEPS = 150
 KILL_AT = 27  # between the checkpoints at 20 and 30, after the metrics row of step 25
 
@@ -55,6 +53,7 @@ def _final_weights(run_dir):
     return state["G"], state["D"]
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_is_bitwise_equal(tiny_flags, tmp_path):
     flags = {**tiny_flags, "preset": "msngan"}
     flags.pop("steps"), flags.pop("out")
@@ -80,6 +79,7 @@ def test_sigkill_then_resume_is_bitwise_equal(tiny_flags, tmp_path):
     assert steps == list(range(5, STEPS + 1, 5))
 
 
+@pytest.mark.slow
 def test_sigterm_saves_a_loadable_checkpoint_and_exits_nonzero(tiny_flags, tmp_path):
     flags = {**tiny_flags, "preset": "sngan"}
     flags.pop("steps"), flags.pop("out")

@@ -11,8 +11,6 @@ from gans.core.errors import UserError
 from gans.data.shapes import make_shapes
 from gans.training.trainer import Trainer
 
-pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
-
 
 @pytest.fixture
 def eval_flags(tmp_path, inception_files):
@@ -22,6 +20,7 @@ def eval_flags(tmp_path, inception_files):
             "inception_weights": str(inception_files["torch-fidelity"])}
 
 
+@pytest.mark.slow
 def test_fid_every_n_steps_and_best_checkpoint(tiny_cfg, eval_flags):
     trainer = Trainer(tiny_cfg(**eval_flags))
     trainer.fit(progress=False)
@@ -35,6 +34,7 @@ def test_fid_every_n_steps_and_best_checkpoint(tiny_cfg, eval_flags):
     assert len(ckpt_io.list_checkpoints(trainer.run_dir)) == 3  # 0, 2, 4; best.pt is not a numbered checkpoint
 
 
+@pytest.mark.slow
 def test_evaluation_does_not_change_training(tiny_cfg, eval_flags, tmp_path):
     plain = Trainer(tiny_cfg(out=str(tmp_path / "plain"), deterministic=True))
     plain.fit(progress=False)
@@ -46,6 +46,7 @@ def test_evaluation_does_not_change_training(tiny_cfg, eval_flags, tmp_path):
         assert torch.equal(a, b)
 
 
+@pytest.mark.slow
 def test_resume_keeps_best_fid_and_trims_eval_log(tiny_cfg, eval_flags, tmp_path):
     from gans.training.launch import resume_run
 

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from gans.runs import checkpoint as ckpt_io
-from gans.training.ema import EMA
 from gans.training.trainer import Trainer
 
 
@@ -19,23 +18,6 @@ def _losses(run_dir):
 def _same(a: dict, b: dict, atol: float = 0.0) -> bool:
     return all(torch.allclose(a[k].float(), b[k].float(), atol=atol, rtol=0) if atol else torch.equal(a[k], b[k])
                for k in a)
-
-
-def test_ema_follows_the_warmed_up_decay():
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
-    ema = EMA(net, decay=0.999)
-    start = {k: v.clone() for k, v in net.state_dict().items()}
-    with torch.no_grad():
-        for p in net.parameters():
-            p.add_(1.0)
-        net[1].running_mean.add_(2.0)
-    ema.update(net)
-    keep = min(0.999, 2 / 11)  # (1 + n) / (10 + n) after n = 1 update
-    for k, v in ema.model.state_dict().items():
-        if v.dtype.is_floating_point:
-            assert torch.allclose(v, keep * start[k] + (1 - keep) * net.state_dict()[k]), k
-    assert ema.model[1].num_batches_tracked == net[1].num_batches_tracked
 
 
 def test_ema_is_checkpointed_resumed_exactly_and_sampled(tiny_cfg, tmp_path):
@@ -91,7 +73,7 @@ def test_spectral_norm_stays_fp32_under_autocast():
 
 
 def test_channels_last_trains_like_contiguous(tiny_cfg, tmp_path):
-    a = Trainer(tiny_cfg(out=str(tmp_path / "a")))
+    a = Trainer(tiny_cfg(out=str(tmp_path / "a"), channels_last=False))
     a.fit(progress=False)
     b = Trainer(tiny_cfg(out=str(tmp_path / "b"), channels_last=True))
     b.fit(progress=False)
