@@ -140,7 +140,9 @@ def compare(runs: tuple[str, ...], out: str, baseline: str | None) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("runs", nargs=-1, required=True, type=click.Path())
 @click.option("--out", type=click.Path(), default="report/diagnostics", show_default=True, help="Figure folder.")
-def diagnose(runs: tuple[str, ...], out: str) -> None:
+@click.option("--from-checkpoints", is_flag=True, help="First diagnose each run's kept checkpoints that have no "
+                                                       "diagnosis yet (runs trained without --diagnose-every).")
+def diagnose(runs: tuple[str, ...], out: str, from_checkpoints: bool) -> None:
     """The MSN paper's claims about the critic, one figure and one measured reading each (gradient
     sparsity, mean drift, gradient variance, singular values, Lipschitz), from runs trained with
     --diagnose-every N. One curve per system, with a band over seeds.
@@ -148,6 +150,7 @@ def diagnose(runs: tuple[str, ...], out: str) -> None:
     \b
     Example:
       gans diagnose runs/sngan-seed0 runs/msngan-seed0 runs/wgan-gp-seed0 --out report/diagnostics
+      gans diagnose runs/study/runs --from-checkpoints --out report/diagnostics
     """
     from gans.analysis.claims import diagnose as write_figures
     from gans.core.files import check_writable
@@ -155,6 +158,12 @@ def diagnose(runs: tuple[str, ...], out: str) -> None:
     if Path(out).exists() and not Path(out).is_dir():
         raise UserError(f"--out {out} is a file; pass a folder for the figures")
     check_writable(out)
+    if from_checkpoints:
+        from gans.analysis.rundirs import find_run_dirs
+        from gans.diagnostics.checkpoints import diagnose_checkpoints
+
+        for run in find_run_dirs([Path(r) for r in runs]):
+            diagnose_checkpoints(run, say=click.echo)
     for claim, png, reading in write_figures([Path(r) for r in runs], Path(out)):
         click.echo(f"{png}: {reading}")
 

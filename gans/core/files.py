@@ -1,37 +1,77 @@
 """Writing files so that a crash never leaves a torn one, and checking a folder is writable first."""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from gans.core import chaos
 from gans.core.errors import UserError
+
+TEMP_GLOB = ".*.tmp"  # what write_atomic leaves behind when the process is killed mid-write
+
+
+class WriteFailed(UserError, OSError):
+    """A write the file system refused (disk full, quota, read-only): the previous file is intact and
+    the temporary one removed. Still an OSError, so callers that can do without the file go on."""
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror or str(cause), str(path))
+        if cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            fix = "free space"
+        elif cause.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            fix = f"make {path.parent} writable"
+        else:
+            fix = "fix that"
+        self.message = (f"could not write {path}: {self.strerror}; {fix} and run again to continue "
+                        "from the last checkpoint")
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
     """Call ``write`` on a temporary file in the same folder, fsync, then rename over the target.
 
-    A crash at any point leaves either the old file or the complete new one, never a torn file.
+    A crash at any point leaves either the old file or the complete new one, never a torn file; a
+    write the file system refuses leaves the old file and no temporary one, and raises
+    :class:`WriteFailed` naming the path and the cause in one line. Every file the toolkit writes
+    for keeps (checkpoints, eval.json, study.toml, reports) goes through here.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        chaos.point(f"write:{path.name}")  # a kill here leaves the temporary file and the old target
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:  # make the rename itself durable
-        os.fsync(dir_fd)
+        tmp = None
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:  # make the rename itself durable
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as e:
+        if isinstance(e, WriteFailed):
+            raise
+        raise WriteFailed(path, e) from None
     finally:
-        os.close(dir_fd)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def remove_stale_temporaries(folder: str | Path) -> None:
+    """Delete what write_atomic left in ``folder`` when a kill cut a write short. Only the process
+    that holds the folder's lock may call this: another writer's temporary file is live."""
+    for stale in Path(folder).glob(TEMP_GLOB):
+        stale.unlink(missing_ok=True)
 
 
 def check_writable(folder: str | Path, flag: str = "--out") -> None:

@@ -1,230 +1,196 @@
-"""Training diagnostics of the critic: the measurements the MSN paper's claims rest on.
+"""Training diagnostics of the critic: the measurements the MSN paper's claims rest on, in two kinds.
 
-Every ``--diagnose-every`` steps the trainer hands its networks to :class:`Diagnoser`, which works
-on copies of them with batches from its own RNG, so training itself is bitwise unchanged, and
-nothing runs in the steps between. One :class:`Diagnosis` per call goes to RUN/diagnostics.jsonl:
+Every ``--diagnose-every`` steps the trainer hands the diagnoser its networks; the diagnoser works
+on copies of them, and draws every batch, latent, interpolation and penalty weight from its own
+``torch.Generator`` (seeded by the run's seed and the step), never from the global CPU or CUDA
+generators, so training is bitwise the same with or without it. It is given the critic's training
+loss as parts (:class:`~gans.diagnostics.critic.CriticTraining`: objective, the trainer's own
+scoring function and pass mode, the penalty and its weight) and finds the layers through
+``D.slots()``. One :class:`Diagnosis` per call goes to RUN/diagnostics.jsonl.
 
-* **mean drift** (MSN paper Figs. 3-4): for each critic layer, the mean and std over channels of
-  the pre-activation channel means on a real batch, before the norm's centring (the bare conv) and
-  after it (the layer's output, before the activation);
-* **batch-mean gap**: per layer, the mean over channels of |mean_real - mean_fake| of the bare
-  conv's channel means: what a BN/MSN running mean averages over when real and fake batches are
-  centred separately;
-* **gradient sparsity** (Fig. 1): the fraction of a layer's weight-gradient entries (and of the
-  input-gradient entries) whose magnitude is below ``SPARSE`` x that layer's mean magnitude;
-* **gradient variance** (Fig. 5): per layer, the variance over ``BATCHES`` independent mini-batches of
-  each weight-gradient entry (unbiased, ddof=1), averaged over the entries, plus the mean gradient
-  norm; and a histogram of log10 |gradient| over all critic weights;
-* **singular values** (Fig. 6): per layer, the largest singular value of the effective weight
-  reshaped to (out, in*k*k) and of the actual conv operator at the layer's input size (power
-  iteration on the conv and its transpose), and the mean singular value of the reshaped weight;
-* **Lipschitz estimate**: max ||grad_x D(x)|| over real, fake and interpolated points;
-* D(real) - D(fake) on the diagnostic batches.
+Order of a call: (1) the copy in eval mode, before any training-mode forward moves its running
+statistics: the slots' output channel means on a held-out real batch (drawn for this from the
+training images and never put through a training-mode forward: held out of the running statistics,
+not of the data set), each slot's effective operator (norm gains folded) and weight;
+(2) batch-statistic norms in train mode, parametrizations in eval mode (no power-iteration step
+between passes): the critic's training loss (and penalty) on ``BATCHES`` mini-batches, scored by
+the trainer's own function and backpropagated, for the gradients; on the first, hooks keep the
+channel means before and after each norm, and the input-gradient Jacobian blocks of the scores are
+taken (:mod:`gans.diagnostics.lipschitz`); (3) the same blocks on interpolates, scored as one batch
+as the penalty scores them.
 
-The gradients are those of the critic's own training loss (and penalty) on each batch.
+The estimators: :mod:`gans.diagnostics.paper` (the authors' code's quantities) and
+:mod:`gans.diagnostics.corrected` (ours); operators in :mod:`gans.diagnostics.operators`.
 """
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
+from gans.diagnostics import corrected, paper
+from gans.diagnostics.critic import CriticTraining
+from gans.diagnostics.layers import bare_layer, measurement_mode, slots, weight_parameters
+from gans.diagnostics.lipschitz import coupled, jacobian_blocks
+from gans.diagnostics.operators import effective_weight, operator_norm, reshaped_singular_values
 from gans.runs.records import Diagnosis, LayerStats
 
-SPARSE = 0.01  # an entry is "sparse" when |g| < SPARSE * mean |g| of its layer
 BATCHES = 4  # mini-batches for the gradient-variance estimate
-POWER_ITERATIONS = 50
+PICKS = 2  # samples of each kind (real, fake, interpolated) whose own-input gradient is taken: one backward each
 HIST_EDGES = [float(e) for e in range(-12, 3)]  # log10 |g| bins
 
 
-def normalized_layers(D: nn.Module) -> list[nn.Module]:
-    """The critic's slots, in order: each conv (with its norm) of the body, then the head."""
-    body = [m for m in D.body if not isinstance(m, (nn.LeakyReLU, nn.ReLU))]
-    return [*body, D.head]
+@dataclass
+class Hooked:
+    """Per-sample channel means (rows in the order scored) seen by hooks during one forward call."""
+
+    pre: dict[int, torch.Tensor] = field(default_factory=dict)  # the bare layer's output
+    post: dict[int, torch.Tensor] = field(default_factory=dict)  # the slot's output
+    shapes: dict[int, tuple[int, ...]] = field(default_factory=dict)  # the bare layer's input, per sample
 
 
-def bare_layer(slot: nn.Module) -> nn.Module:
-    """The conv or dense layer inside a slot (its ``weight`` is the effective, normalized weight)."""
-    return next(m for m in slot.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+def hooked(layers: list[nn.Module], run: Callable[[], Any]) -> tuple[Any, Hooked]:
+    """``run()`` and what hooks on every slot and its bare layer saw during it."""
+    seen: dict[tuple[int, str], list[torch.Tensor]] = {}
+    out = Hooked()
 
+    def hook(i: int, where: str):
+        def fn(module, inputs, output):
+            if where == "pre":
+                out.shapes[i] = tuple(inputs[0].shape[1:])
+            seen.setdefault((i, where), []).append(corrected.channel_means(output))
+        return fn
 
-def measurement_mode(D: nn.Module) -> nn.Module:
-    """Train mode (BN and MSN use batch statistics, as in training) with weight parametrizations in
-    eval mode, so spectral norm's power iteration does not move the weights between the passes of
-    one measurement."""
-    from torch.nn.utils.parametrize import ParametrizationList
-
-    D.train()
-    for m in D.modules():
-        if isinstance(m, ParametrizationList):
-            m.eval()
-    return D
-
-
-def conv_operator_norm(conv: nn.Conv2d, input_shape: tuple[int, int, int], iterations: int = POWER_ITERATIONS,
-                       generator: torch.Generator | None = None) -> float:
-    """Largest singular value of the linear map x -> conv(x) (no bias) on inputs of ``input_shape``
-    (C, H, W): power iteration on A^T A with A = conv and A^T = its transposed conv."""
-    w = conv.weight.detach()
-    kwargs = dict(stride=conv.stride, padding=conv.padding, dilation=conv.dilation, groups=conv.groups)
-    x = torch.randn(1, *input_shape, generator=generator).to(w)
-    out_shape = F.conv2d(x, w, **kwargs).shape
-    # output_padding recovers the input size the stride rounded away
-    extra = [input_shape[i + 1] - ((out_shape[i + 2] - 1) * conv.stride[i] - 2 * conv.padding[i]
-                                   + conv.dilation[i] * (w.shape[i + 2] - 1) + 1) for i in range(2)]
-    y = x
-    for _ in range(iterations):  # no host sync inside: on a GPU a float() per iteration cost more than the convs
-        x = x / x.norm()
-        y = F.conv2d(x, w, **kwargs)
-        x = F.conv_transpose2d(y, w, output_padding=tuple(extra), **kwargs)
-    return float(y.norm())
-
-
-def weight_parameters(layer: nn.Module) -> list[nn.Parameter]:
-    """The trained tensors behind a layer's weight: the raw weight, or a parametrization's originals
-    and its own parameters (a norm's learned scale, say); never the bias."""
-    parametrizations = getattr(layer, "parametrizations", None)
-    if parametrizations is not None and "weight" in parametrizations:
-        return list(parametrizations.weight.parameters())
-    return [layer.weight]
-
-
-def sparsity(g: torch.Tensor) -> float:
-    """Fraction of entries with |g| < SPARSE * mean |g|."""
-    mag = g.abs()
-    return float((mag < SPARSE * mag.mean()).float().mean())
-
-
-def gradient_spread(per_batch: torch.Tensor) -> tuple[float, float]:
-    """(variance over batches of each entry, unbiased, averaged over entries; mean gradient norm) of a
-    (batches, entries) stack."""
-    return float(per_batch.var(dim=0, unbiased=True).mean()), float(per_batch.norm(dim=1).mean())
+    handles = []
+    for i, slot in enumerate(layers):
+        handles.append(bare_layer(slot).register_forward_hook(hook(i, "pre")))
+        handles.append(slot.register_forward_hook(hook(i, "post")))
+    try:
+        result = run()
+    finally:
+        for h in handles:
+            h.remove()
+    for (i, where), parts in seen.items():
+        getattr(out, where)[i] = torch.cat(parts)
+    return result, out
 
 
 class Diagnoser:
     """Measures the critic on copies of the networks with its own RNG and data draws."""
 
-    def __init__(self, images: torch.Tensor, batch_size: int, z_dim: int, seed: int, device: torch.device) -> None:
+    def __init__(self, images: torch.Tensor, batch_size: int, z_dim: int, seed: int, device: torch.device,
+                 critic: CriticTraining) -> None:
         self.images, self.batch_size, self.z_dim, self.device = images, batch_size, z_dim, device
-        self.seed = seed
+        self.seed, self.critic = seed, critic
 
-    def _batches(self, step: int, n: int, G: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        gen = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
-        out = []
-        for _ in range(n):
-            idx = torch.randint(len(self.images), (self.batch_size,), generator=gen)
-            real = self.images[idx].to(self.device).float().div_(127.5).sub_(1.0)
-            z = torch.randn(self.batch_size, self.z_dim, generator=gen).to(self.device)
-            with torch.no_grad():
-                fake = G(z)
-            out.append((real, fake))
-        return out
+    def generator(self, step: int) -> torch.Generator:
+        """The private generator of the diagnosis at ``step``."""
+        return torch.Generator().manual_seed(self.seed * 1_000_003 + step)
 
-    def __call__(self, trainer) -> Diagnosis:
-        """``trainer`` gives G, D, the objective, the penalty settings and the step; none is changed."""
-        from gans.losses import gradient_penalty
+    def real(self, gen: torch.Generator) -> torch.Tensor:
+        idx = torch.randint(len(self.images), (self.batch_size,), generator=gen)
+        return self.images[idx].to(self.device).float().div_(127.5).sub_(1.0)
 
-        G, D = copy.deepcopy(trainer.G), copy.deepcopy(trainer.D)  # running stats and power iterations stay theirs
-        G.train(), measurement_mode(D)
-        cfg = trainer.cfg
-        slots = normalized_layers(D)
-        batches = self._batches(trainer.step, BATCHES, G)
-
-        joint = cfg.d_pass == "joint"
-
-        def scores(real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            """As the trainer scores: one batch of both with --d-pass joint, else two."""
-            if joint:
-                out = D(torch.cat([real, fake]))
-                return out[:len(real)], out[len(real):]
-            return D(real), D(fake)
-
-        # mean drift, batch-mean gap and input shapes: the first batch, with hooks keeping each
-        # sample's channel means (a joint pass centres real and fake together; its halves are split)
-        seen: dict[tuple[int, str], list[torch.Tensor]] = {}
-        shapes: dict[int, tuple[int, ...]] = {}
-
-        def hook(i: int, where: str):
-            def fn(module, inputs, output):
-                if where == "pre":
-                    shapes[i] = tuple(inputs[0].shape[1:])
-                per_sample = output.detach().float().mean(dim=list(range(2, output.dim()))) if output.dim() > 2 \
-                    else output.detach().float()
-                seen.setdefault((i, where), []).append(per_sample)
-            return fn
-
-        real, fake = batches[0]
-        n = len(real)
-        handles = []
-        for i, slot in enumerate(slots, start=1):
-            handles.append(bare_layer(slot).register_forward_hook(hook(i, "pre")))
-            handles.append(slot.register_forward_hook(hook(i, "post")))
+    def fake(self, gen: torch.Generator, G: nn.Module) -> torch.Tensor:
+        z = torch.randn(self.batch_size, self.z_dim, generator=gen).to(self.device)
         with torch.no_grad():
-            scores(real, fake)
-        for h in handles:
-            h.remove()
-        # rows in the order scored: real then fake (one tensor when joint, two otherwise)
-        means = {key: torch.cat(parts) for key, parts in seen.items()}
-        real_pre = {i: means[(i, "pre")][:n].mean(0) for i in shapes}
-        fake_pre = {i: means[(i, "pre")][n:].mean(0) for i in shapes}
-        real_post = {i: means[(i, "post")][:n].mean(0) for i in shapes}
+            return G(z).float()
 
-        # gradients of the critic's loss on each batch: sparsity, variance, norms
-        grads: list[list[torch.Tensor]] = [[] for _ in slots]
-        input_grads, outputs = [], []
-        for real, fake in batches:
-            real = real.clone().requires_grad_(True)
-            fake = fake.clone().requires_grad_(True)
-            d_real, d_fake = scores(real, fake)
-            loss = trainer.objective.d(d_real, d_fake)
-            if cfg.gp:
-                loss = loss + gradient_penalty(D, real, fake, cfg.gp_weight)
+    def __call__(self, G: nn.Module, D: nn.Module, step: int) -> Diagnosis:
+        """Measure ``D`` (scoring fakes of ``G``) at ``step``; neither network nor any RNG is changed."""
+        gen = self.generator(step)
+        G, D = copy.deepcopy(G).train(), copy.deepcopy(D)  # running stats and power iterations stay theirs
+        n = self.batch_size
+        # every draw up front, in a fixed order
+        batches = [(self.real(gen), self.fake(gen, G)) for _ in range(BATCHES)]
+        held_out = self.real(gen)
+        alphas = [torch.rand(n, generator=gen).to(self.device) for _ in range(BATCHES + 1)]
+        layers = slots(D)
+
+        with torch.no_grad():
+            D.eval()
+            _, at_eval = hooked(layers, lambda: D(held_out))
+            effective = [effective_weight(s) for s in layers]
+            used = [bare_layer(s).weight.detach().clone() for s in layers]
+        measurement_mode(D)
+        mixing, k = coupled(D), min(PICKS, n)
+
+        raw: list[list[torch.Tensor]] = [[] for _ in layers]  # gradients of the trained tensors
+        direct: list[torch.Tensor] = []  # first batch: gradient w.r.t. each weight as the forward uses it
+        input_grads, outputs, own, summed = [], [], [], []
+        for b, (real, fake) in enumerate(batches):
+            real, fake = real.clone().requires_grad_(True), fake.clone().requires_grad_(True)
             D.zero_grad(set_to_none=True)
-            loss.backward()  # the inputs are leaves too: their .grad is the input gradient
-            input_grads.append(torch.cat([real.grad.flatten(), fake.grad.flatten()]))
-            for i, slot in enumerate(slots):
-                grads[i].append(torch.cat([p.grad.flatten() for p in weight_parameters(bare_layer(slot))]))
-            outputs.append((float(d_real.detach().mean()), float(d_fake.detach().mean())))
+            with parametrize.cached():  # one weight tensor per layer for the whole loss: its gradient is the total
+                weights = [bare_layer(s).weight for s in layers]
+                for w in weights:
+                    if not w.is_leaf:
+                        w.retain_grad()
+                score = (lambda r=real, f=fake: self.critic.scores(D, r, f, self.critic.d_pass))
+                if b == 0:  # channel means, input shapes and input gradients of real and fake as scored
+                    scores, seen = hooked(layers, score)
+                    o, s = jacobian_blocks(torch.cat(scores), [real, fake], [*range(k), *range(n, n + k)], mixing,
+                                           retain_graph=True)
+                    own.append(o)
+                    summed.append(s)
+                else:
+                    scores = score()
+                loss = self.critic.loss(D, real, fake, scores, alphas[b])
+                loss.backward()  # the inputs are leaves too: their .grad is the input gradient
+            if b == 0:
+                direct = [_grad(w) for w in weights]
+                input_grads = torch.cat([real.grad.flatten(), fake.grad.flatten()])
+            for i, slot in enumerate(layers):
+                raw[i].append(torch.cat([_grad(p) for p in weight_parameters(bare_layer(slot))]))
+            outputs.append((float(scores[0].detach().mean()), float(scores[1].detach().mean())))
 
-        lipschitz = self._lipschitz(D, batches[0])
-        all_grads = torch.cat([g[0] for g in grads])
-        counts = torch.histc(all_grads.abs().clamp_min(1e-30).log10(), bins=len(HIST_EDGES) - 1,
-                             min=HIST_EDGES[0], max=HIST_EDGES[-1])
-        layers = []
-        gen = torch.Generator().manual_seed(0)
-        for i, slot in enumerate(slots, start=1):
-            stack = torch.stack(grads[i - 1])
-            grad_var, grad_norm = gradient_spread(stack)
-            bare = bare_layer(slot)
-            w = bare.weight.detach()
-            svals = torch.linalg.svdvals(w.reshape(w.shape[0], -1).double().cpu())  # small: GPU solvers lose here
-            pre, post = real_pre[i], real_post[i]
-            operator = (conv_operator_norm(bare, shapes[i], generator=gen) if isinstance(bare, nn.Conv2d)
-                        else float(svals[0]))
-            layers.append(LayerStats(
-                layer=i, kind="conv" if isinstance(bare, nn.Conv2d) else "linear",
-                drift_pre_mean=float(pre.mean()), drift_pre_std=float(pre.std()) if pre.numel() > 1 else 0.0,
-                drift_post_mean=float(post.mean()), drift_post_std=float(post.std()) if post.numel() > 1 else 0.0,
-                batch_mean_gap=float((pre - fake_pre[i]).abs().mean()),
-                grad_sparsity=sparsity(stack[0]), grad_var=grad_var, grad_norm=grad_norm, sigma_reshaped=float(svals[0]),
-                sigma_operator=operator, sigma_mean=float(svals.mean())))
+        # interpolates, scored as one batch as the penalty scores them
+        a = alphas[-1].view(-1, *([1] * (batches[0][0].dim() - 1)))
+        mixed = (a * batches[0][0] + (1 - a) * batches[0][1]).requires_grad_(True)
+        o, s = jacobian_blocks(D(mixed).float(), [mixed], list(range(k)), mixing)
+        own, summed = float(torch.cat([*own, o]).max()), float(torch.cat([*summed, s]).max())
+        hist_counts, hist_zeros = corrected.log_histogram(torch.cat([g[0] for g in raw]), HIST_EDGES)
+        stats = [self._layer(i, slot, seen, at_eval, effective[i], used[i], torch.stack(raw[i]), direct[i], gen)
+                 for i, slot in enumerate(layers)]
         d_real = sum(s[0] for s in outputs) / len(outputs)
         d_fake = sum(s[1] for s in outputs) / len(outputs)
-        return Diagnosis(step=trainer.step, d_real=d_real, d_fake=d_fake, d_gap=d_real - d_fake, lipschitz=lipschitz,
-                         input_grad_sparsity=sparsity(input_grads[0]), hist_edges=HIST_EDGES,
-                         hist_counts=[int(c) for c in counts], layers=layers)
+        return Diagnosis(step=step, d_real=d_real, d_fake=d_fake, d_gap=d_real - d_fake,
+                         input_grad_sparsity=corrected.near_zero_share(input_grads),
+                         input_grad_zeros=corrected.zero_share(input_grads),
+                         hist_edges=HIST_EDGES, hist_counts=hist_counts, hist_zeros=hist_zeros, layers=stats,
+                         lipschitz_sample=own, lipschitz_summed=summed)
 
-    @staticmethod
-    def _lipschitz(D: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> float:
-        """max ||grad_x D(x)|| over the real, fake and interpolated points of one batch."""
-        real, fake = batch
-        alpha = torch.rand(len(real), 1, 1, 1, generator=torch.Generator().manual_seed(1)).to(real)
-        best = 0.0
-        for x in (real, fake, alpha * real + (1 - alpha) * fake):
-            x = x.detach().clone().requires_grad_(True)
-            (g,) = torch.autograd.grad(D(x).sum(), x)
-            best = max(best, float(g.flatten(1).norm(dim=1).max()))
-        return best
+    def _layer(self, i: int, slot: nn.Module, seen: Hooked, at_eval: Hooked, effective: torch.Tensor | None,
+               used: torch.Tensor, stack: torch.Tensor, direct: torch.Tensor, gen: torch.Generator) -> LayerStats:
+        n = self.batch_size
+        bare = bare_layer(slot)
+        pre = seen.pre[i][:n].mean(0)  # the real half: rows are real then fake in either pass mode
+        post = seen.post[i][:n].mean(0)
+        sigma_reshaped = sigma_operator = sigma_mean = None
+        if effective is not None:
+            values = reshaped_singular_values(effective)
+            sigma_reshaped, sigma_mean = float(values[0]), float(values.mean())
+            sigma_operator = operator_norm(effective, bare, seen.shapes[i], generator=gen)
+        weight_mean, weight_std = paper.weight_moments(used)
+        spread = (lambda x: float(x.std()) if x.numel() > 1 else 0.0)
+        return LayerStats(
+            layer=i + 1, kind="conv" if isinstance(bare, nn.Conv2d) else "linear",
+            drift_pre_mean=float(pre.mean()), drift_pre_std=spread(pre),
+            drift_post_mean=float(post.mean()), drift_post_std=spread(post),
+            drift_pre_rms=corrected.channel_rms(pre), drift_eval_rms=corrected.channel_rms(at_eval.post[i].mean(0)),
+            batch_mean_gap=float((pre - seen.pre[i][n:].mean(0)).abs().mean()),
+            grad_sparsity=corrected.near_zero_share(stack[0]), grad_zeros=corrected.zero_share(stack[0]),
+            grad_var=corrected.raw_variance(stack), grad_var_rel=corrected.relative_variance(stack),
+            grad_norm=corrected.mean_norm(stack),
+            eff_sigma_reshaped=sigma_reshaped, eff_sigma_operator=sigma_operator, eff_sigma_mean=sigma_mean,
+            paper_weight_mean=weight_mean, paper_weight_std=weight_std, paper_grad_zeros=paper.zero_share(direct),
+            paper_grad_var=paper.entry_variance(direct), paper_sigma=paper.kernel_sigma(used))
 
+
+def _grad(t: torch.Tensor) -> torch.Tensor:
+    """A tensor's gradient, flattened; zeros when nothing reached it."""
+    return (t.grad if t.grad is not None else torch.zeros_like(t)).detach().flatten()

@@ -94,6 +94,9 @@ class Study:
             if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "timeout_min" else 0):
                 raise UserError(f"{name.replace('_', '-')} must be an integer >= {1 if name == 'timeout_min' else 0}, "
                                 f"got {value!r}")
+        if self.executor == "local" and self.max_requeues > LOCAL_MAX_REQUEUES:
+            raise UserError(f"max-requeues {self.max_requeues}: submitit's local executor restarts a job at most "
+                            f"{LOCAL_MAX_REQUEUES} times; lower it, or raise timeout-min")
         check_slurm_keys(self.slurm)
         bad = sorted(set(map(field_name, self.eval)) - set(EVAL_KEYS))
         if bad:
@@ -103,6 +106,7 @@ class Study:
                 raise UserError(f"[train] cannot set {k!r}: the study sets it for each run")
 
 
+LOCAL_MAX_REQUEUES = 5  # submitit's local Controller.run(max_retry=6): six starts in all
 # set by the study itself (from jobs, timeout-min, max-requeues): not for the [slurm] table
 SLURM_OWN = ("timeout_min", "cpus_per_task", "max_num_timeout", "time")
 

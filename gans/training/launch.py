@@ -3,6 +3,7 @@ flag fails before anything is written."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import time
 from pathlib import Path
@@ -11,21 +12,36 @@ from typing import Any, Iterator
 from gans.runs import checkpoint as ckpt_io
 from gans.config import TrainConfig, flag, read_config_file, resolve, resume_config
 from gans.core.errors import UserError
-from gans.core.files import check_writable
+from gans.core.files import check_writable, remove_stale_temporaries
 from gans.models import NORMS, count_parameters
+from gans.runs.lock import check_not_locked, lock_run
 from gans.runs.networks import build_discriminator, build_generator
 from gans.training.trainer import Trainer
 
 
+def _writes_run() -> bool:
+    """Whether this process writes the run: every process but torchrun's other ranks."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def _already_a_run(run_dir: Path) -> UserError:
+    return UserError(f"{run_dir} already holds a run; continue it with --resume {run_dir} or pick another --out")
+
+
 def start_run(cfg: TrainConfig) -> Trainer:
     """A new run. Nothing is written until training starts: a bad data set or device leaves no
-    empty run directory behind."""
+    empty run directory behind. The run is locked to this process from then on."""
     run_dir = Path(cfg.out)
     if ckpt_io.list_checkpoints(run_dir):
-        raise UserError(f"{run_dir} already holds a run; continue it with --resume {run_dir} "
-                        "or pick another --out")
+        check_not_locked(run_dir)  # "being written by pid N" says more than "holds a run"
+        raise _already_a_run(run_dir)
     check_writable(run_dir)
-    return Trainer(cfg)
+    trainer = Trainer(cfg)
+    if _writes_run():
+        lock_run(run_dir)  # the first write, once the data and the device have loaded
+        if ckpt_io.list_checkpoints(run_dir):  # started by another process since the check above
+            raise _already_a_run(run_dir)
+    return trainer
 
 
 def resume_config_of(run_dir: str | Path, flags: dict[str, Any], config_file: str | None) -> tuple[TrainConfig, Path]:
@@ -47,14 +63,17 @@ def resume_config_of(run_dir: str | Path, flags: dict[str, Any], config_file: st
 
 
 def resume_run(run_dir: str | Path, flags: dict[str, Any], config_file: str | None = None) -> Trainer:
+    if Path(run_dir).is_dir():  # (a missing one is resume_config_of's error)
+        check_writable(run_dir)
+        if _writes_run():  # refused while another process writes it; from here on its last checkpoint is final
+            lock_run(run_dir)
+            for folder in (Path(run_dir), Path(run_dir) / ckpt_io.CKPT_DIR):  # saves cut off by a kill
+                remove_stale_temporaries(folder)
     cfg, path = resume_config_of(run_dir, flags, config_file)
-    check_writable(run_dir)
-    for stale in (Path(run_dir) / ckpt_io.CKPT_DIR).glob(".*.tmp"):  # a save cut off by a kill
-        stale.unlink()
     trainer = Trainer(cfg)
     trainer.load_state_dict(ckpt_io.load_checkpoint(path), path)
     trainer.last_path = path
-    print(f"resuming {run_dir} from step {trainer.step} ({path.name})")
+    trainer.say(f"resuming {run_dir} from step {trainer.step} ({path.name})")
     return trainer
 
 

@@ -1,21 +1,25 @@
 """The WGAN trainer: n_critic critic steps per generator step, any norm, any loss, optional penalty."""
 from __future__ import annotations
 
-import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torchvision.utils import save_image
+from tqdm.auto import tqdm
 
 from gans.runs import checkpoint as ckpt_io
 from gans.config import TrainConfig, to_toml
 from gans.data.images import Batches, check_shape, load_images
+from gans.diagnostics.critic import CriticTraining
 from gans.diagnostics.diagnoser import Diagnoser
+from gans.training.compile import compiled, first_compiled_step
 from gans.training.distributed import Ranks, sync_batch_statistics
+from gans.training.divergence import check_finite, roll_back
 from gans.training.ema import EMA
 from gans.core.errors import Diverged, Interrupted, UserError
 from gans.losses import get_loss, gradient_penalty
+from gans.losses.passes import critic_scores
 from gans.models import count_parameters
 from gans.runs.networks import build_discriminator, build_generator, pick_device
 from gans.training.periodic_eval import EvalPoint, PeriodicEval
@@ -29,15 +33,10 @@ from gans.runs.tracking import Tracker
 GRID = 64  # fixed-noise samples per grid
 
 
-def compiled(G: torch.nn.Module, D: torch.nn.Module, enabled: bool) -> tuple[Any, Any]:
-    """The callables the steps run: torch.compile'd modules with --compile, else the modules. The
-    modules themselves stay as they are (checkpoints hold their state dicts, not the wrappers')."""
-    if not enabled:
-        return G, D
-    return torch.compile(G), torch.compile(D)
-
-
 class Trainer:
+    # every line the trainer reports goes through here (above the progress bar); replace it to capture them
+    say: Callable[[str], None] = staticmethod(tqdm.write)
+
     def __init__(self, cfg: TrainConfig, images: torch.Tensor | None = None) -> None:
         self.cfg = cfg
         self.run_dir = Path(cfg.out)
@@ -50,8 +49,8 @@ class Trainer:
         self.G = build_generator(cfg).to(self.device, memory_format=self.layout)
         self.D = build_discriminator(cfg).to(self.device, memory_format=self.layout)
         if cfg.sync_norm:
-            sync_batch_statistics(self.G, self.ranks)
-            sync_batch_statistics(self.D, self.ranks)
+            self.G = sync_batch_statistics(self.G, self.ranks)
+            self.D = sync_batch_statistics(self.D, self.ranks)
         self.opt_g = torch.optim.Adam(self.G.parameters(), cfg.lr, tuple(cfg.betas))
         self.opt_d = torch.optim.Adam(self.D.parameters(), cfg.lr, tuple(cfg.betas))
         self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema_decay else None
@@ -73,7 +72,9 @@ class Trainer:
         self.last_path: Path | None = None  # the newest checkpoint on disk
         main = self.ranks.main
         self.evaluator = PeriodicEval(cfg, images, self.device) if cfg.eval_every and main else None
-        self.diagnoser = (Diagnoser(images, cfg.batch_size, cfg.z_dim, cfg.seed, self.device)
+        critic = CriticTraining(self.objective.d, critic_scores, cfg.d_pass,
+                                gradient_penalty if cfg.gp else None, cfg.gp_weight)
+        self.diagnoser = (Diagnoser(images, cfg.batch_size, cfg.z_dim, cfg.seed, self.device, critic)
                           if cfg.diagnose_every and main else None)
 
     @property
@@ -93,10 +94,7 @@ class Trainer:
     def scores(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """D(real), D(fake): two passes, or one pass over both (``--d-pass joint``), which gives
         batch-statistic norms (BN, MSN) one mean over real and fake instead of one per batch."""
-        if self.cfg.d_pass == "joint":
-            d_real, d_fake = self.d_fwd(torch.cat([real, fake])).split([len(real), len(fake)])
-            return d_real.float(), d_fake.float()
-        return self.d_fwd(real).float(), self.d_fwd(fake).float()
+        return critic_scores(self.d_fwd, real, fake, self.cfg.d_pass)
 
     def critic_step(self) -> dict[str, torch.Tensor]:
         cfg, amp = self.cfg, self.precision
@@ -141,7 +139,7 @@ class Trainer:
             for group in opt.param_groups:
                 group["lr"] = self.lr_at(self.step)
         if not self.compile_checked:
-            return self._first_compiled_step()
+            return first_compiled_step(self)
         for _ in range(self.cfg.n_critic):
             stats = self.critic_step()
         stats["loss_g"] = self.generator_step()
@@ -149,20 +147,6 @@ class Trainer:
         stats = {k: v.detach() for k, v in stats.items()}
         self.diverged |= ~torch.isfinite(torch.stack(list(stats.values()))).all()
         return stats
-
-    def _first_compiled_step(self) -> dict[str, torch.Tensor]:
-        """torch.compile fails, if it does, at the first call: then say so in one line, put the step's
-        state back, and go on eagerly."""
-        self.compile_checked = True
-        before = copy.deepcopy(self.state_dict())
-        try:
-            return self.train_step()
-        except Exception as e:  # inductor and dynamo raise many kinds
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
-            print(f"note: torch.compile failed ({type(e).__name__}: {first}); continuing without --compile")
-            self.load_state_dict(before)
-            self.g_fwd, self.d_fwd = self.G, self.D
-            return self.train_step()
 
     # ---- the loop ----------------------------------------------------------------------------
     def fit(self, progress: bool = True, tracker: Tracker | None = None) -> Path:
@@ -173,8 +157,6 @@ class Trainer:
         A non-finite loss or weight raises :class:`Diverged` (or, with ``rollback``, reloads the
         last good checkpoint at half the learning rate, up to ``rollback`` times).
         """
-        from tqdm.auto import tqdm
-
         tracker = tracker or Tracker()
         main = self.ranks.main
         if main:
@@ -184,7 +166,7 @@ class Trainer:
             self.last_path = ckpt_io.latest(self.run_dir)
         bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.cfg.run_name, unit="it",
                    dynamic_ncols=True, disable=not (progress and main))
-        with StopSignals(say=bar.write) as stop, RunLog(self.run_dir, self.step, write=main) as log:
+        with StopSignals(say=self.say) as stop, RunLog(self.run_dir, self.step, write=main) as log:
             if self.step == 0 and self.last_path is None:  # new: the untrained networks are a baseline and resume point
                 self.after_step({}, log, tracker, bar, stopping=False)
             while self.step < self.cfg.steps:
@@ -193,7 +175,7 @@ class Trainer:
                 try:
                     self.after_step(stats, log, tracker, bar, stopping=bool(stop.signum))
                 except Diverged as error:
-                    self.roll_back(error, log, bar)
+                    roll_back(self, error, log, bar)
                     continue
                 if stop.signum:
                     raise Interrupted(stop.signum, self.step, self.last_path)
@@ -208,7 +190,7 @@ class Trainer:
             return every > 0 and (self.step % every == 0 or self.step == cfg.steps)
 
         if due(cfg.log_every) and stats:
-            self.check_finite()
+            check_finite(self)
             stats = self.ranks.mean(stats)  # the whole batch's numbers, whatever the number of ranks
             row = log.train(self.step, {**{k: v.item() for k, v in stats.items()}, "lr": self.lr_at(self.step - 1)})
             bar.set_postfix(d=f"{row['loss_d']:.3f}", g=f"{row['loss_g']:.3f}", refresh=False)
@@ -216,17 +198,17 @@ class Trainer:
         if due(cfg.sample_every) and self.step and self.ranks.main:
             tracker.log_grid(self.save_grid(), self.step)
         if self.evaluator and due(cfg.eval_every):
-            self.check_finite(weights=True)
+            check_finite(self, weights=True)
             point = self.evaluate()
             log.eval(point.to_json())
-            bar.write(f"step {self.step}: FID {point.fid:.2f} (best {self.best_fid:.2f})")
+            self.say(f"step {self.step}: FID {point.fid:.2f} (best {self.best_fid:.2f})")
             tracker.log_eval(point)
         if self.diagnoser and due(cfg.diagnose_every):
-            diagnosis = self.diagnoser(self)
+            diagnosis = self.diagnoser(self.G, self.D, self.step)
             log.diagnosis(diagnosis.to_json())
             tracker.log_diagnosis(diagnosis)
         if due(cfg.checkpoint_every) or stopping:
-            self.check_finite(weights=True)
+            check_finite(self, weights=True)
             self.last_path = self.save_checkpoint()
 
     def evaluate(self) -> EvalPoint:
@@ -238,30 +220,6 @@ class Trainer:
         point.best_fid = self.best_fid
         self.last_eval = point
         return point
-
-    # ---- divergence --------------------------------------------------------------------------
-    def check_finite(self, weights: bool = False) -> None:
-        bad = bool(self.diverged)
-        if weights and not bad:
-            bad = not all(torch.isfinite(p).all() for p in (*self.G.parameters(), *self.D.parameters()))
-        if bad:
-            where = f"last good checkpoint: {self.last_path}" if self.last_path else "no checkpoint was written yet"
-            raise Diverged(f"training diverged (non-finite loss or weight) by step {self.step}; {where}; "
-                           "lower --lr, or pass --rollback N to reload it at half the learning rate")
-
-    def roll_back(self, error: Diverged, log: RunLog, bar) -> None:
-        """Reload the last good checkpoint at half the learning rate, or raise ``error`` when out of rollbacks."""
-        if self.rollbacks >= self.cfg.rollback or self.last_path is None:
-            raise error
-        lr_scale = self.lr_scale * 0.5
-        self.load_state_dict(ckpt_io.load_checkpoint(self.last_path), self.last_path)
-        self.lr_scale, self.rollbacks = lr_scale, self.rollbacks + 1
-        self.diverged.zero_()
-        log.trim(self.step)
-        bar.reset(total=self.cfg.steps)
-        bar.update(self.step)
-        bar.write(f"diverged: rolled back to {self.last_path.name} (step {self.step}), "
-                  f"learning rate x{self.lr_scale:g}")
 
     # ---- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -314,6 +272,8 @@ class Trainer:
         """The end-of-run numbers a dashboard shows beside the curves."""
         out: dict[str, Any] = {"final_step": self.step, "params_g": self.params["G"], "params_d": self.params["D"]}
         if self.last_eval:
-            out.update(best_fid=self.best_fid, final_fid=self.last_eval.fid, final_is=self.last_eval.is_mean,
-                       final_kid=self.last_eval.kid_mean)
+            e = self.last_eval
+            out.update(best_fid=self.best_fid, final_fid=e.fid, final_is=e.is_mean, final_kid=e.kid_mean,
+                       final_precision=e.precision, final_recall=e.recall, final_density=e.density,
+                       final_coverage=e.coverage)
         return out

@@ -15,8 +15,6 @@ from gans.eval.report import CSV_FIELDS
 from gans.data.shapes import make_shapes
 from tests.wandb_records import config, history, read_records, run_info, summary
 
-pytestmark = pytest.mark.slow  # Inception at 299 px, wandb or real subprocesses
-
 PRESETS, SEEDS = ("sngan", "msngan"), (0, 1)
 
 
@@ -53,6 +51,7 @@ def _train_records(run_dir):
     return read_records(files[0]), read_records(files[1])
 
 
+@pytest.mark.slow
 def test_offline_history_holds_the_metrics(tracked_runs):
     _, runs = tracked_runs
     for (preset, seed), run_dir in runs.items():
@@ -84,6 +83,7 @@ def test_offline_history_holds_the_metrics(tracked_runs):
         assert table["eval/table/nrows"] == 3 and table["eval/table/ncols"] == len(CSV_FIELDS)  # 2 draws + their summary
 
 
+@pytest.mark.slow
 def test_wandb_sync_dry_run_lists_the_run(tracked_runs):
     _, runs = tracked_runs
     run_dir = runs[("sngan", 0)]
@@ -95,6 +95,7 @@ def test_wandb_sync_dry_run_lists_the_run(tracked_runs):
     assert offline.name in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_compare_report_equals_eval_json(tracked_runs, capsys):
     root, runs = tracked_runs
     out = root / "report"

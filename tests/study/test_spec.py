@@ -22,3 +22,22 @@ def test_eval_keys_include_prdc_k():
     Study(systems={"sngan": {}}, eval={"prdc-k": 3}).check()
     with pytest.raises(UserError, match="has no key 'prdc'"):
         Study(systems={"sngan": {}}, eval={"prdc": 3}).check()
+
+
+def test_slurm_keys_are_submitits_and_the_study_sets_its_own():
+    Study(systems={"sngan": {}}, slurm={"partition": "gpu", "gpus-per-node": 1, "mem": "32G"}).check()
+    with pytest.raises(UserError, match="\\[slurm\\] has no key 'partitoin'; valid keys .*partition"):
+        Study(systems={"sngan": {}}, slurm={"partitoin": "gpu"}).check()
+    with pytest.raises(UserError, match="\\[slurm\\] cannot set 'timeout-min'"):
+        Study(systems={"sngan": {}}, slurm={"timeout-min": 60}).check()
+
+
+def test_max_requeues_is_stated_kept_and_not_part_of_the_experiment():
+    study = Study.from_toml('systems = ["sngan"]\nmax-requeues = 5\n', "s.toml")
+    assert study.max_requeues == 5 and Study.from_toml(study.to_toml(), "again.toml") == study
+    assert study.same_experiment(Study(systems={"sngan": {}}))
+    with pytest.raises(UserError, match="max-requeues must be an integer >= 0, got -1"):
+        Study(systems={"sngan": {}}, max_requeues=-1).check()
+    with pytest.raises(UserError, match="local executor restarts a job at most 5 times"):
+        Study(systems={"sngan": {}}, max_requeues=6).check()
+    Study(systems={"sngan": {}}, max_requeues=6, executor="slurm").check()

@@ -1,5 +1,6 @@
 """`gans study` end to end through submitit's local executor, and continuing a stopped study."""
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -111,14 +112,17 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
 
 @pytest.mark.slow
 def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path, inception_files):
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip file")  # there, so the study starts; unreadable, so the job fails
     config = tmp_path / "study.toml"
-    config.write_text(STUDY.replace('dataset = "shapes[:64]"', f'dataset = "{tmp_path / "missing.npz"}"')
+    config.write_text(STUDY.replace('dataset = "shapes[:64]"', f'dataset = "{broken}"')
                       .replace("seeds = [0, 1]", "seeds = [0]").replace('msngan-wgan = { preset = "msngan", loss = "wgan" }\n', ""))
     weights = f"inception-weights={inception_files['torch-fidelity']}"
     assert main(["study", "--config", str(config), "--out", str(tmp_path / "s"), "--eval", weights]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "1 of 1 runs failed (sngan-seed0: UserError: dataset" in err
-    assert "run `gans study --out" in err
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "1 of 1 runs failed (sngan-seed0: UserError: " in captured.err
+    assert "is not a readable .npz file" in captured.err and "run `gans study --out" in captured.err
+    assert "sngan-seed0: failed (UserError: " in captured.out  # the per-run status
 
 
 def test_error_line_finds_the_jobs_own_exception():
@@ -127,3 +131,60 @@ def test_error_line_finds_the_jobs_own_exception():
     text = "submitit ERROR\nTraceback (most recent call last):\n  File x\ngans.errors.UserError: no data; pass some\n"
     assert error_line(text, "X") == "UserError: no data; pass some"
     assert error_line("nothing useful", "FailedJobError") == "FailedJobError"
+
+
+class FakeJob:
+    """What the study reads of a finished submitit job."""
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+        self.paths = type("Paths", (), {"stderr": "jobs/1_0_log.err"})()
+
+    def result(self):
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def test_each_way_a_job_ends_is_one_line():
+    from submitit.core.utils import FailedJobError, UncompletedJobError
+
+    from gans.study.runner import _outcome
+
+    study = Study.from_toml(STUDY, "s.toml")
+    cfg = run_configs(study, Path("/tmp/s"))[0]
+    ok, line = _outcome(FakeJob({"step": 4, "fid": 12.345, "train_s": 3.0}), cfg, study)
+    assert ok and line == "step 4, FID 12.35, trained in 3 s"
+    trace = "Traceback...\nsubmitit.core.utils.UncompletedJobError: Job not requeued because: timed-out too many times.\n"
+    ok, line = _outcome(FakeJob(FailedJobError(trace)), cfg, study)
+    assert not ok and line.startswith("stopped by its time limit again after max-requeues = 3 requeues; raise timeout-min")
+    ok, line = _outcome(FakeJob(UncompletedJobError("Job 7 has not produced any output\nlots of log")), cfg, study)
+    assert not ok and line == "its job ended without a result (killed?); log: jobs/1_0_log.err"
+    ok, line = _outcome(FakeJob(FailedJobError("x\ngans.core.errors.Interrupted: stopped by SIGINT after step 3; ...")),
+                        cfg, study)
+    assert not ok and line.startswith("Interrupted: stopped by SIGINT after step 3")
+
+
+def test_a_refused_study_toml_write_is_one_line_and_keeps_the_previous_file(tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    from gans.core import files
+
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "study.toml").write_text(Study.from_toml(STUDY, "s.toml").to_toml())
+    before = (out / "study.toml").read_text()
+    real = files.os.fsync
+
+    def fsync(fd):
+        if ".study.toml." in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    assert main(["study", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"gans: error: could not write {out / 'study.toml'}: No space left on device; free space and run "
+                   "again to continue from the last checkpoint\n")
+    assert (out / "study.toml").read_text() == before and sorted(p.name for p in out.iterdir()) == [".lock", "study.toml"]

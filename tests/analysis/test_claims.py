@@ -1,0 +1,135 @@
+"""`gans diagnose`: verdicts across seeds that come out each way on synthetic records, and the
+figures and readings from real (tiny) runs."""
+import pytest
+
+from gans.analysis.claims import CLAIMS, diagnose, load, readings
+from gans.runs.records import Diagnosis, LayerStats
+from tests.analysis.fake_runs import write_run
+
+SYSTEMS = {"sngan": "sn", "wgan-gp": "bn", "msngan": "msn"}
+
+
+def _row(step: int, lip: float | None = None, **layer) -> Diagnosis:
+    return Diagnosis(step=step, d_real=0.5, d_fake=-0.5, d_gap=1.0, input_grad_sparsity=0.0,
+                     hist_edges=[-2.0, -1.0, 0.0], hist_counts=[3, 5], hist_zeros=2, lipschitz_sample=lip,
+                     lipschitz_summed=lip, layers=[LayerStats(layer=1, kind="conv", **layer),
+                                                   LayerStats(layer=2, kind="linear", **layer)])
+
+
+def _claim(figure: str):
+    return next(c for c in CLAIMS if c.figure == figure)
+
+
+def _verdicts(groups, figure: str) -> dict[tuple[str, str, str], str]:
+    """(measure, higher norm, lower norm) -> verdict."""
+    norm = {g.name: g.norm for g in groups}
+    return {(r.measure.name, norm[r.higher], norm[r.lower]): r.verdict for r in readings(groups, _claim(figure))}
+
+
+def _runs(tmp_path, value, seeds=3, steps=(2, 4)):
+    """Every system's seeds, each with rows at ``steps`` whose layer fields come from value(norm, seed, step)."""
+    for preset, norm in SYSTEMS.items():
+        for seed in range(seeds):
+            write_run(tmp_path, preset, seed, diagnoses=[_row(s, **value(norm, seed, s)) for s in steps])
+    return load([tmp_path])
+
+
+def test_verdicts_hold_fail_or_stay_inconclusive(tmp_path):
+    level = {"sn": 0.5, "bn": 0.1, "msn": 0.8}
+    groups = _runs(tmp_path, lambda norm, seed, step: dict(
+        grad_sparsity=level[norm] + 0.01 * seed,  # sn > bn: holds; sn > msn: the opposite, significant
+        paper_grad_zeros=0.0,  # the same everywhere: no difference to find
+        drift_eval_rms=1.0 + 0.3 * (-1) ** seed * (seed + 1),  # equal means, wide spread
+        drift_pre_rms=1.0 + 0.02 * seed))
+    assert _verdicts(groups, "grad_sparsity.png") == {
+        ("near-zero gradient share", "sn", "bn"): "holds",
+        ("near-zero gradient share", "sn", "msn"): "does not hold",
+        ("exact-zero gradient share", "sn", "bn"): "inconclusive at n = 3, 3",
+        ("exact-zero gradient share", "sn", "msn"): "inconclusive at n = 3, 3"}
+    drift = _verdicts(groups, "mean_drift.png")
+    assert drift[("eval-mode output drift", "sn", "bn")] == "inconclusive at n = 3, 3"
+    assert drift[("pre-centring drift", "sn", "msn")] == "inconclusive at n = 3, 3"
+    assert drift[("weight-mean magnitude", "sn", "bn")].startswith("not measured")  # no row has it
+    row = next(r for r in readings(groups, _claim("grad_sparsity.png")) if r.measure.kind == "corrected")
+    d = row.difference
+    assert row.step == 4 and d.diff == pytest.approx(0.4) and d.low < 0.4 < d.high and d.p < 0.05
+    assert "+0.4 [" in row.text() and row.text().endswith("at step 4: holds")
+
+
+def test_the_last_step_every_seed_of_both_has(tmp_path):
+    # at step 4 msn would read far above sn, but one msn seed stops at step 2, where sn reads above
+    def value(norm, seed, step):
+        return dict(grad_sparsity={"sn": 0.5, "bn": 0.1, "msn": 0.2 if step == 2 else 0.9}[norm] + 0.01 * seed)
+
+    for preset, norm in SYSTEMS.items():
+        for seed in range(3):
+            steps = (2,) if (norm, seed) == ("msn", 2) else (2, 4)
+            write_run(tmp_path, preset, seed, diagnoses=[_row(s, **value(norm, seed, s)) for s in steps])
+    groups = load([tmp_path])
+    rows = {r.lower: r for r in readings(groups, _claim("grad_sparsity.png")) if r.measure.kind == "corrected"}
+    assert rows["msngan (msn)"].step == 2 and rows["msngan (msn)"].verdict == "holds"
+    assert rows["wgan-gp (bn)"].step == 4
+
+
+def test_one_seed_each_is_inconclusive(tmp_path):
+    groups = _runs(tmp_path, lambda norm, seed, step: dict(grad_var_rel={"sn": 0.1, "bn": 0.9, "msn": 0.2}[norm]),
+                   seeds=1)
+    assert set(_verdicts(groups, "grad_variance.png").values()) >= {"inconclusive at n = 1, 1"}
+
+
+def test_readings_and_figures_from_synthetic_runs(tmp_path):
+    _runs(tmp_path / "runs", lambda norm, seed, step: dict(
+        grad_sparsity={"sn": 0.5, "bn": 0.1, "msn": 0.2}[norm] + 0.01 * seed,
+        eff_sigma_operator=1.0 + seed + (norm == "bn"),
+        paper_sigma=0.25, drift_eval_rms=0.125, grad_var_rel=0.5))  # binary fractions: equal seeds, std exactly 0
+    made = diagnose([tmp_path / "runs"], tmp_path / "figs")
+    names = [p.name for _, p, _ in made]
+    assert names == ["grad_sparsity.png", "mean_drift.png", "grad_variance.png", "grad_hist.png",
+                     "singular_values.png", "lipschitz.png"]
+    assert all(p.stat().st_size > 5000 for _, p, _ in made)
+    text = (tmp_path / "figs" / "readings.md").read_text()
+    assert "| corrected | near-zero gradient share | sngan (sn) - wgan-gp (bn) | 4 | +0.4 [" in text
+    assert "| holds |" in text and "inconclusive at n = 3, 3" in text and "not measured" in text
+    assert "exact-zero share 0.2" in text  # the histogram's zeros (2 of 10 entries), apart from its bins
+    assert "Estimators:" in text and "held-out real batch" in text
+
+
+def test_old_rows_without_the_new_measures_still_read(tmp_path):
+    """Rows written before the corrected measures: their figures say so, their readings are 'not measured'."""
+    import json
+
+    run = write_run(tmp_path, "sngan", 0)
+    old = {"step": 2, "d_real": 0.1, "d_fake": 0.0, "d_gap": 0.1, "lipschitz": 0.5, "input_grad_sparsity": 0.0,
+           "hist_edges": [0.0, 1.0], "hist_counts": [1], "layers": [
+               {"layer": 1, "kind": "conv", "drift_pre_mean": 0.1, "drift_pre_std": 0.1, "drift_post_mean": 0.0,
+                "drift_post_std": 0.0, "batch_mean_gap": 0.0, "grad_sparsity": 0.1, "grad_var": 1.0,
+                "grad_norm": 1.0, "sigma_reshaped": 1.0, "sigma_operator": 1.5, "sigma_mean": 0.5}]}
+    (run / "diagnostics.jsonl").write_text(json.dumps(old) + "\n")
+    write_run(tmp_path, "wgan-gp", 0, diagnoses=[_row(2, grad_sparsity=0.05)])
+    made = diagnose([tmp_path], tmp_path / "figs")
+    reading = dict((p.name, r) for _, p, r in made)
+    assert "inconclusive at n = 1, 1" in reading["grad_sparsity.png"]  # grad_sparsity: the same in old rows
+    assert "not measured" in reading["lipschitz.png"]
+
+
+@pytest.mark.slow
+def test_diagnose_from_trained_runs(capsys, tiny_cfg, tmp_path):
+    from gans.cli import main
+    from gans.training.trainer import Trainer
+
+    for preset, seed in (("sngan", 0), ("sngan", 1), ("msngan", 0), ("msngan", 1)):
+        Trainer(tiny_cfg(out=str(tmp_path / "runs" / f"{preset}-{seed}"), preset=preset, seed=seed,
+                         diagnose_every=2)).fit(progress=False)
+    assert main(["diagnose", str(tmp_path / "runs"), "--out", str(tmp_path / "figs")]) == 0
+    out = capsys.readouterr().out
+    for name in ("grad_sparsity", "mean_drift", "grad_variance", "grad_hist", "singular_values", "lipschitz"):
+        assert (tmp_path / "figs" / f"{name}.png").stat().st_size > 5000, name
+    readings_md = (tmp_path / "figs" / "readings.md").read_text()
+    assert "sngan (sn) - msngan (msn)" in readings_md
+    assert any(v in readings_md for v in ("| holds |", "| does not hold |", "| inconclusive at n = 2, 2 |"))
+    assert "at step 4" in out
+    # gans compare puts them in its report
+    assert main(["compare", str(tmp_path / "runs"), "--out", str(tmp_path / "report")]) == 0
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "Checking the paper's claims" in html and html.count("<img") >= 9
+    assert main(["diagnose", str(tmp_path / "runs" / "sngan-0" / "samples")]) == 2  # not a run

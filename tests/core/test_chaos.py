@@ -1,0 +1,30 @@
+"""GANS_CHAOS: named points where a test kills the process."""
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from gans.core import chaos
+
+
+def test_specs_parse_and_bad_ones_say_so():
+    assert chaos.parse("write:ckpt_*.pt@2, evaluate") == [chaos.KillAt("write:ckpt_*.pt", 2), chaos.KillAt("evaluate", 1)]
+    with pytest.raises(ValueError, match="PATTERN@N"):
+        chaos.parse("evaluate@0")
+
+
+def test_a_point_without_the_variable_does_nothing(monkeypatch):
+    monkeypatch.delenv(chaos.ENV, raising=False)
+    chaos.point("evaluate")
+
+
+@pytest.mark.slow  # a subprocess
+def test_the_named_passage_kills_and_no_earlier_one():
+    code = ("from gans.core import chaos\n"
+            "for i in range(5):\n"
+            "    print(i, flush=True)\n"
+            "    chaos.point('write:ckpt_00000002.pt')\n")
+    env = {"GANS_CHAOS": "write:ckpt_*.pt@3", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == -signal.SIGKILL and done.stdout.split() == ["0", "1", "2"]
