@@ -69,7 +69,7 @@ def test_every_norm_builds_a_generator(norm):
 def _recorded(monkeypatch, build) -> list[Slot]:
     seen: list[Slot] = []
     plain = get_norm("none")
-    monkeypatch.setattr(resnet, "get_norm", lambda spec: lambda slot: seen.append(slot) or plain(slot))
+    monkeypatch.setattr(resnet, "get_norm", lambda spec, init="torch": lambda slot: seen.append(slot) or plain(slot))
     net = build()
     for slot, layer in zip(seen, [s for s in net.modules() if isinstance(s, (nn.Conv2d, nn.Linear))]):
         out = layer.out_channels if isinstance(layer, nn.Conv2d) else layer.out_features
