@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from gans.analysis import sweep
 from gans.analysis.plots import empty, plot_bands, save
 from gans.analysis.rundirs import RunDir, by_system, load_runs
 from gans.analysis.stats import ALPHA, Difference, SeedStats, welch
@@ -80,6 +81,7 @@ class SystemRow:
     steps_per_s: float | None
     params: dict[str, int] | None
     baseline: str  # the system every row is tested against
+    learned: tuple[float, ...] = ()  # each seed's final FID / its untrained generator's (where scored)
 
     @property
     def is_baseline(self) -> bool:
@@ -99,7 +101,9 @@ class SystemRow:
                         f"{k}_diff": d.diff if d else None, f"{k}_diff_low": d.low if d else None,
                         f"{k}_diff_high": d.high if d else None, f"{k}_p": d.p if d else None,
                         f"{k}_significant": d.significant if d else None})
-        out.update(evaluated=self.evaluated, steps_per_s=self.steps_per_s,
+        out.update(fid_untrained_mean=sum(self.learned) / len(self.learned) if self.learned else None,
+                   fid_untrained_worst=max(self.learned) if self.learned else None,
+                   evaluated=self.evaluated, steps_per_s=self.steps_per_s,
                    params_g=self.params["G"] if self.params else None,
                    params_d=self.params["D"] if self.params else None)
         return out
@@ -138,12 +142,13 @@ def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[Syst
         rows.append(SystemRow(system, group[0].cfg.norm, group[0].cfg.loss, [r.cfg.seed for r in group], numbers,
                               "; ".join(sorted({r.final.source for r in group if r.final})) or "not evaluated",
                               sum(rates) / len(rates) if rates else None,
-                              next((r.params for r in group if r.params), None), baseline))
+                              next((r.params for r in group if r.params), None), baseline,
+                              tuple(x for r in group if (x := r.learned) is not None)))
     return rows
 
 
 # ---- the table as text ---------------------------------------------------------------------------
-COLUMNS = ("system", "norm", "loss", "seeds", *(m.label for m in METRICS), "steps/s", "G params", "D params",
+COLUMNS = ("system", "norm", "loss", "seeds", *(m.label for m in METRICS), "FID / untrained", "steps/s", "G params", "D params",
            "evaluated")
 MARK = "*"
 
@@ -179,9 +184,15 @@ def _diff_cell(ms: MetricStats, m: Metric) -> str:
 def _cells(row: SystemRow) -> list[str]:
     p = row.params
     return [row.system, row.norm, row.loss, " ".join(map(str, row.seeds)),
-            *(_cell(row.numbers[m.key], m) for m in METRICS),
+            *(_cell(row.numbers[m.key], m) for m in METRICS), _learned_cell(row.learned),
             "—" if row.steps_per_s is None else f"{row.steps_per_s:.2f}",
             f"{p['G']:,}" if p else "—", f"{p['D']:,}" if p else "—", row.evaluated]
+
+
+def _learned_cell(ratios: Sequence[float]) -> str:
+    if not ratios:
+        return "—"
+    return f"{sum(ratios) / len(ratios):.2f} (worst {max(ratios):.2f})"
 
 
 def _diff_table(rows: Sequence[SystemRow]) -> tuple[list[str], list[list[str]]]:
@@ -194,7 +205,9 @@ def notes(rows: Sequence[SystemRow]) -> list[str]:
     """The footnotes under the table: what each cell holds, and the test behind its mark."""
     lines = ["mean ± std [95% interval] over seeds: the sample std (ddof=1) and the Student-t interval of the "
              "mean; a system of one seed shows its mean ± std over draws, without an interval. "
-             "Lower FID and KID are better."]
+             "Lower FID and KID are better.",
+             "FID / untrained: each seed's final FID over its step-0 (untrained) generator's FID, by the same "
+             "protocol, where eval.json scored both (gans study does); the mean over seeds and the worst seed."]
     if len(rows) > 1:
         lines.append(f"{MARK} differs from the baseline {rows[0].baseline} at p < {ALPHA:g}: {TEST}.")
     return lines
@@ -325,6 +338,9 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> di
              "Losses": plot_losses(runs, out / "losses.png"),
              "Final samples": plot_samples(runs, out / "samples.png")}
     written.update({p.name: p for p in plots.values()})
+    swept = sweep.points(rows)
+    if swept:  # a study's [sweep]: each system's settings ranked, its best picked
+        written["sweep.md"] = write_atomic(out / "sweep.md", lambda f: f.write(sweep.markdown(swept).encode()))
     claims = []
     if any(r.diagnostics for r in runs):
         from gans.analysis.claims import diagnose

@@ -50,6 +50,21 @@ class RunDir:
         return self.cfg.system
 
     @property
+    def untrained_fid(self) -> float | None:
+        """FID of the step-0 checkpoint (the untrained generator) when eval.json scored it beside a
+        later one, as `gans study` does: the baseline of FID / untrained."""
+        if self.report is None or self.final is None:
+            return None
+        first = [r.summary.fid for r in self.report.results if r.step == 0]
+        return first[0] if first and any((r.step or 0) > 0 for r in self.report.results) else None
+
+    @property
+    def learned(self) -> float | None:
+        """Final FID / untrained FID (below 1: the generator moved toward the data)."""
+        base = self.untrained_fid
+        return self.final.summary.fid / base if base and self.final.summary.fid is not None else None
+
+    @property
     def last_step(self) -> int:
         return int(self.metrics[-1]["step"]) if self.metrics else 0
 

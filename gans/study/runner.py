@@ -44,7 +44,9 @@ def is_done(cfg: TrainConfig) -> bool:
 
 
 def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str, Any]:
-    """One job: train (or resume) a run, then score its final checkpoint into eval.json."""
+    """One job: train (or resume) a run, then score its final checkpoint into eval.json, and its
+    step-0 checkpoint (the untrained generator) beside it when pruning has kept it: the baseline
+    that says whether a run learned at all (`gans compare`'s FID / untrained)."""
     import torch
 
     from gans.core import chaos
@@ -70,10 +72,11 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
     batch = study.eval.get("batch_size", 100)
     inception, ref = prepare(protocol, weights, pick_device(cfg.device), cfg.data_dir, None, batch, progress=False)
     chaos.point("evaluate")
-    results = score_checkpoints([last], protocol, inception, ref, cfg.device, batch, progress=False)
+    untrained = [p for step, p in ckpt_io.list_checkpoints(cfg.out) if step == 0 and p != Path(last)]
+    results = score_checkpoints([*untrained, last], protocol, inception, ref, cfg.device, batch, progress=False)
     write_to_runs(report(protocol, inception, ref, results))
-    s = results[0].summary
-    return {"run": cfg.run_name, "step": results[0].step, "fid": s.fid, "kid": s.kid_mean, "precision": s.precision,
+    s = results[-1].summary
+    return {"run": cfg.run_name, "step": results[-1].step, "fid": s.fid, "kid": s.kid_mean, "precision": s.precision,
             "recall": s.recall, "density": s.density, "coverage": s.coverage, "train_s": train_s}
 
 

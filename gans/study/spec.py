@@ -3,6 +3,7 @@ flags, or the study directory it was started in, and resolved into one checked c
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 
 import tomli_w
 
-from gans.config import PRESETS, TrainConfig, field_name, resolve
+from gans.analysis.sweep import SWEPT
+from gans.config import FIELDS, PRESETS, TrainConfig, field_name, resolve
 from gans.core.errors import UserError
 
 EXECUTORS = ("local", "slurm")
@@ -36,12 +38,16 @@ class Study:
     # max_num_timeout; a preempted job is requeued every time, as submitit does)
     max_requeues: int = 3
     slurm: dict[str, Any] = field(default_factory=dict)  # submitit's slurm_* parameters, without the prefix
+    # flag -> values: every system is run at every combination (the same grid for all, as Kurach et
+    # al. 2019 give each normalization the same budget); the report picks each system's best by FID
+    sweep: dict[str, list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # keys as fields are named, however the file or flags spelled them (n-critic, n_critic)
         self.train = {field_name(k): v for k, v in self.train.items()}
         self.eval = {field_name(k): v for k, v in self.eval.items()}
         self.systems = {name: {field_name(k): v for k, v in (flags or {}).items()} for name, flags in self.systems.items()}
+        self.sweep = {field_name(k): v for k, v in self.sweep.items()}
 
     @classmethod
     def from_toml(cls, text: str, source: str) -> "Study":
@@ -74,7 +80,8 @@ class Study:
         doc = {"seeds": self.seeds, "jobs": self.jobs, "executor": self.executor, "timeout-min": self.timeout_min,
                "max-requeues": self.max_requeues,
                "systems": {name: keys(flags) for name, flags in self.systems.items()},
-               "train": keys(self.train), "eval": keys(self.eval), "slurm": keys(self.slurm)}
+               "train": keys(self.train), "eval": keys(self.eval), "slurm": keys(self.slurm),
+               **({"sweep": keys(self.sweep)} if self.sweep else {})}
         return "# A gans study; `gans study --config THIS_FILE --out DIR` repeats it.\n" + tomli_w.dumps(doc)
 
     def same_experiment(self, other: "Study") -> bool:
@@ -102,8 +109,14 @@ class Study:
         if bad:
             raise UserError(f"[eval] has no key {bad[0]!r}; valid keys: {', '.join(EVAL_KEYS)}")
         for k in ("out", "seed", "preset", "label"):
-            if k in self.train:
-                raise UserError(f"[train] cannot set {k!r}: the study sets it for each run")
+            if k in self.train or k in self.sweep:
+                raise UserError(f"[{'train' if k in self.train else 'sweep'}] cannot set {k!r}: the study sets it "
+                                "for each run")
+        for k, values in self.sweep.items():
+            if k not in FIELDS:
+                raise UserError(f"[sweep] has no flag {k!r}; sweep train flags, e.g. lr = [1e-4, 2e-4]")
+            if not isinstance(values, list) or not values:
+                raise UserError(f"[sweep] {k} must be a non-empty list of values, got {values!r}")
 
 
 LOCAL_MAX_REQUEUES = 5  # submitit's local Controller.run(max_retry=6): six starts in all
@@ -127,6 +140,23 @@ def check_slurm_keys(table: dict[str, Any]) -> None:
                             f"{', '.join(k.replace('_', '-') for k in valid)}")
 
 
+def _value_name(v: Any) -> str:
+    return ":".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+
+def variants(study: Study) -> dict[str, dict[str, Any]]:
+    """Each system at each point of the sweep (the systems as they are without one), name -> flags."""
+    if not study.sweep:
+        return dict(study.systems)
+    keys = list(study.sweep)
+    out = {}
+    for name, flags in study.systems.items():
+        for point in itertools.product(*(study.sweep[k] for k in keys)):
+            setting = ",".join(f"{k.replace('_', '-')}={_value_name(v)}" for k, v in zip(keys, point))
+            out[f"{name}{SWEPT}{setting}"] = {**flags, **dict(zip(keys, point)), "preset": flags.get("preset", name)}
+    return out
+
+
 def run_configs(study: Study, root: Path) -> list[TrainConfig]:
     """Every run of the study, resolved and checked before anything is written; seed by seed, so a
     study stopped part-way has every system at its first seeds rather than some systems at none."""
@@ -137,7 +167,7 @@ def run_configs(study: Study, root: Path) -> list[TrainConfig]:
     return [resolve({**study.train, **flags, "preset": flags.get("preset", name),
                      "label": "" if name == flags.get("preset", name) else name, "seed": seed,
                      "out": str(root / "runs" / f"{name}-seed{seed}")})
-            for seed in study.seeds for name, flags in study.systems.items()]
+            for seed in study.seeds for name, flags in variants(study).items()]
 
 
 def protocol_of(study: Study, cfg: TrainConfig):

@@ -24,10 +24,12 @@ def draws_of(values: dict[str, list[float]]) -> list[Draw]:
 
 def write_run(root: Path, preset: str, seed: int, numbers: dict[str, list[float]] | None = None, label: str = "",
               params: dict[str, int] | None = None, evals: list[dict] | None = None,
-              diagnoses: list[Diagnosis] | None = None, steps: int = 4) -> Path:
+              diagnoses: list[Diagnosis] | None = None, steps: int = 4,
+              untrained: dict[str, list[float]] | None = None) -> Path:
     """A run of ``preset`` (or its ``label``) at ``seed``. ``numbers``: each headline number's value
     in each draw of its eval.json (none: no eval.json); ``params`` go into eval.json as `gans eval`
-    copies them from the checkpoint."""
+    copies them from the checkpoint; ``untrained``: the step-0 checkpoint's numbers scored beside
+    them, as `gans study` does."""
     cfg = resolve({"preset": preset, "label": label, "seed": seed, "steps": steps,
                    "out": str(root / f"{label or preset}-seed{seed}")})
     run = Path(cfg.out)
@@ -45,8 +47,13 @@ def write_run(root: Path, preset: str, seed: int, numbers: dict[str, list[float]
         result = Result(str(run / "checkpoints" / f"ckpt_{steps:08d}.pt"), draws, Summary.of(draws),
                         run_dir=str(run), system=cfg.system, norm=cfg.norm, seed=seed, step=steps,
                         params=params or {})
+        first = []
+        if untrained:
+            d0 = draws_of(untrained)
+            first = [Result(str(run / "checkpoints" / "ckpt_00000000.pt"), d0, Summary.of(d0), run_dir=str(run),
+                            system=cfg.system, norm=cfg.norm, seed=seed, step=0, params=params or {})]
         report = Report(Protocol.build("study", num_samples=10, reference="ref.npz"), "ref.npz",
-                        Weights("pt_inception.pth", "torch-fidelity", "0123456789abcdef"), [result])
+                        Weights("pt_inception.pth", "torch-fidelity", "0123456789abcdef"), [*first, result])
         write_json(report, run / "eval.json")
     return run
 

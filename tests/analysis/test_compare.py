@@ -119,6 +119,24 @@ def test_prdc_sits_beside_is_fid_kid(runs, tmp_path):
         assert float(row[f"{k}_mean"]) == pytest.approx(np.mean(_per_seed(runs, "sngan", k)))
 
 
+def test_fid_over_untrained_per_seed_mean_and_worst(tmp_path):
+    """The study scores step 0 beside the final checkpoint; the table divides seed by seed and shows
+    the mean and the worst ratio; the final numbers stay those of the latest step."""
+    paths = [write_run(tmp_path, "sngan", seed, {"fid": [f, f]}, untrained={"fid": [u, u]})
+             for seed, f, u in ((0, 100.0, 400.0), (1, 150.0, 300.0))]
+    paths.append(write_run(tmp_path, "msngan", 0, {"fid": [90.0, 90.0]}))  # no step 0 scored: no ratio
+    rows = {r.system: r for r in table_rows(load_runs(paths))}
+    assert rows["sngan"].learned == pytest.approx((0.25, 0.5))
+    assert rows["sngan"].numbers["fid"].seeds.mean == pytest.approx(125.0)
+    assert rows["msngan"].learned == ()
+    compare(paths, tmp_path / "report")
+    table = _csv(tmp_path / "report")
+    assert float(table["sngan"]["fid_untrained_mean"]) == pytest.approx(0.375)
+    assert float(table["sngan"]["fid_untrained_worst"]) == pytest.approx(0.5)
+    assert table["msngan"]["fid_untrained_worst"] == ""
+    assert "0.38 (worst 0.50)" in (tmp_path / "report" / "table.md").read_text()
+
+
 def test_baseline_option_and_a_wrong_one(runs, tmp_path, capsys):
     out = tmp_path / "report"
     assert main(["compare", *map(str, runs), "--out", str(out), "--baseline", "wgan-gp"]) == 0

@@ -4,7 +4,7 @@ import pytest
 from gans.config import resolve
 from gans.core.errors import UserError
 from gans.eval.protocol import Protocol
-from gans.study.spec import EVAL_KEYS, Study, protocol_of
+from gans.study.spec import EVAL_KEYS, Study, protocol_of, run_configs
 
 
 def test_protocol_of_a_study():
@@ -41,3 +41,39 @@ def test_max_requeues_is_stated_kept_and_not_part_of_the_experiment():
     with pytest.raises(UserError, match="local executor restarts a job at most 5 times"):
         Study(systems={"sngan": {}}, max_requeues=6).check()
     Study(systems={"sngan": {}}, max_requeues=6, executor="slurm").check()
+
+
+SWEEP = """seeds = [0, 1]
+[systems]
+sngan = {}
+msngan-ns = { preset = "msngan", loss = "ns", lr = 0.5 }
+[sweep]
+lr = [1e-4, 2e-4]
+betas = [[0.0, 0.9], [0.5, 0.999]]
+"""
+
+
+def test_a_sweep_runs_every_system_at_every_point_of_one_grid(tmp_path):
+    study = Study.from_toml(SWEEP, "s.toml")
+    study.check()
+    assert Study.from_toml(study.to_toml(), "again.toml") == study
+    cfgs = run_configs(study, tmp_path)
+    assert len(cfgs) == 2 * 2 * 2 * 2  # seeds x systems x lr x betas
+    by_name = {(c.system, c.seed): c for c in cfgs}
+    one = by_name[("msngan-ns@lr=0.0001,betas=0.0:0.9", 1)]
+    # the grid overrides the system's own value; the rest of the system stays
+    assert (one.preset, one.loss, one.lr, one.betas) == ("msngan", "ns", 1e-4, (0.0, 0.9))
+    assert one.out == str(tmp_path / "runs" / "msngan-ns@lr=0.0001,betas=0.0:0.9-seed1")
+    assert by_name[("sngan@lr=0.0002,betas=0.5:0.999", 0)].preset == "sngan"
+    assert [c.seed for c in cfgs[:8]] == [0] * 8  # still seed by seed
+
+
+@pytest.mark.parametrize("table, message", [
+    ("lr = 1e-4", "\\[sweep\\] lr must be a non-empty list"),
+    ("lr = []", "\\[sweep\\] lr must be a non-empty list"),
+    ("learning-rate = [1e-4]", "\\[sweep\\] has no flag 'learning_rate'"),
+    ("seed = [1, 2]", "\\[sweep\\] cannot set 'seed'"),
+])
+def test_bad_sweeps_are_one_line(table, message):
+    with pytest.raises(UserError, match=message):
+        Study.from_toml(f'systems = ["sngan"]\n[sweep]\n{table}\n', "s.toml").check()

@@ -1,0 +1,72 @@
+"""A sweep's verdict: each system's settings ranked by FID, and the best one picked.
+
+`gans study` with a [sweep] table runs every system at every point of one grid and names each run's
+system ``system@flag=value,...``; this reads those names back from the compare table's rows. The
+pick is the lowest mean FID over the point's seeds (Kurach et al. 2019 pick by FID the same way);
+with one seed per point it is one draw of a noisy number, which the table says by its n.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+SWEPT = "@"  # system@flag=value,flag=value: a system at one point of the sweep
+
+
+def system_of(name: str) -> tuple[str, str]:
+    """(system, setting) of a swept system's name; (name, "") for one without a sweep."""
+    system, _, setting = name.partition(SWEPT)
+    return system, setting
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One system at one setting: its FID over seeds and how far it got from its untrained generator."""
+
+    system: str
+    setting: str
+    fid: float | None  # mean over seeds
+    n: int
+    learned_worst: float | None  # the worst seed's FID / untrained
+
+    @property
+    def learns(self) -> bool | None:
+        """Whether every seed reached 0.6x its untrained FID (the bar the README's presets keep)."""
+        return None if self.learned_worst is None else self.learned_worst <= LEARNS
+
+
+LEARNS = 0.6
+
+
+def points(rows: Sequence[Any]) -> list[SweepPoint]:
+    """The swept rows (compare's SystemRow, which imports this module) as points, in the table's
+    order; rows without a setting are left out."""
+    out = []
+    for row in rows:
+        system, setting = system_of(row.system)
+        if setting:
+            s = row.numbers["fid"].seeds
+            out.append(SweepPoint(system, setting, s.mean if s else None, s.n if s else 0,
+                                  max(row.learned) if row.learned else None))
+    return out
+
+
+def best(found: Sequence[SweepPoint]) -> dict[str, SweepPoint]:
+    """Each system's point of lowest mean FID (points without a FID never win)."""
+    out: dict[str, SweepPoint] = {}
+    for p in found:
+        if p.fid is not None and (p.system not in out or p.fid < out[p.system].fid):
+            out[p.system] = p
+    return out
+
+
+def markdown(found: Sequence[SweepPoint]) -> str:
+    chosen = best(found)
+    lines = ["| system | setting | FID (mean over n) | n | FID / untrained (worst seed) | best |", "|---|---|---|---|---|---|"]
+    for p in found:
+        lines.append(f"| {p.system} | {p.setting} | {'—' if p.fid is None else f'{p.fid:.2f}'} | {p.n} | "
+                     f"{'—' if p.learned_worst is None else f'{p.learned_worst:.2f}'} | "
+                     f"{'**best**' if chosen.get(p.system) is p else ''} |")
+    lines += ["", f"best: the lowest mean FID of each system over the same grid; a point learns when every seed's "
+                  f"FID is at most {LEARNS}x its untrained generator's."]
+    return "\n".join(lines) + "\n"
