@@ -8,13 +8,25 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gans.core.files import WriteFailed, write_atomic
+
 METRICS, EVALS, DIAGNOSTICS = "metrics.jsonl", "eval.jsonl", "diagnostics.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The rows of a log; a torn last line (a kill or a full disk mid-append) is left out, as the
+    run resuming from its checkpoint drops it anyway."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for i, line in enumerate(lines):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i != len(lines) - 1:
+                raise
+    return rows
 
 
 class RunLog:
@@ -32,8 +44,9 @@ class RunLog:
             path = self.run_dir / name
             rows = read_jsonl(path)
             kept = [r for r in rows if r["step"] <= step]
-            if len(kept) != len(rows):
-                path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+            if len(kept) != len(rows) or (path.exists() and not path.read_text().endswith("\n")):
+                text = "".join(json.dumps(r) + "\n" for r in kept).encode()
+                write_atomic(path, lambda f: f.write(text))
         self._clock = (time.perf_counter(), step)
 
     def train(self, step: int, values: dict[str, float]) -> dict[str, float]:
@@ -58,8 +71,11 @@ class RunLog:
 
     @staticmethod
     def _write(f, row: dict[str, Any]) -> None:
-        f.write(json.dumps(row) + "\n")
-        f.flush()
+        try:
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+        except OSError as e:  # a full disk: one line; the checkpoints are intact and a resume trims the torn row
+            raise WriteFailed(Path(f.name), e) from None
 
     def close(self) -> None:
         for f in (self.metrics, self.evals, self.diagnostics):

@@ -18,6 +18,7 @@ from gans.training.distributed import Ranks, sync_batch_statistics
 from gans.training.divergence import check_finite, roll_back
 from gans.training.ema import EMA
 from gans.core.errors import Diverged, Interrupted, UserError
+from gans.core.files import write_atomic
 from gans.losses import get_loss, gradient_penalty
 from gans.losses.passes import critic_scores
 from gans.models import count_parameters
@@ -161,7 +162,8 @@ class Trainer:
         main = self.ranks.main
         if main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            (self.run_dir / "config.toml").write_text(to_toml(self.cfg))
+            text = to_toml(self.cfg).encode()
+            write_atomic(self.run_dir / "config.toml", lambda f: f.write(text))
         if self.last_path is None and self.step > 0:  # loaded by hand rather than through resume_run
             self.last_path = ckpt_io.latest(self.run_dir)
         bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.cfg.run_name, unit="it",
@@ -263,10 +265,9 @@ class Trainer:
 
     def save_grid(self) -> Path:
         path = self.run_dir / "samples" / f"step_{self.step:08d}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
         with sampling_mode(self.sampler), torch.no_grad():  # no running-stat or power-iteration updates
-            save_image(self.sampler(self.fixed_z).float().add(1).div(2), path, nrow=8)
-        return path
+            images = self.sampler(self.fixed_z).float().add(1).div(2)
+        return write_atomic(path, lambda f: save_image(images, f, format="png", nrow=8))
 
     def summary(self) -> dict[str, Any]:
         """The end-of-run numbers a dashboard shows beside the curves."""
