@@ -72,12 +72,57 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
     batch = study.eval.get("batch_size", 100)
     inception, ref = prepare(protocol, weights, pick_device(cfg.device), cfg.data_dir, None, batch, progress=False)
     chaos.point("evaluate")
-    untrained = [p for step, p in ckpt_io.list_checkpoints(cfg.out) if step == 0 and p != Path(last)]
-    results = score_checkpoints([*untrained, last], protocol, inception, ref, cfg.device, batch, progress=False)
+    first = [p for step, p in ckpt_io.list_checkpoints(cfg.out) if step == 0 and p != Path(last)]
+    score = lambda paths: score_checkpoints(paths, protocol, inception, ref, cfg.device, batch, progress=False)
+    cache = Path(cfg.out).parent.parent / UNTRAINED
+    untrained = [untrained_result(first[0], (protocol, weights), score, cache)] if first else []
+    results = untrained + score([last])
     write_to_runs(report(protocol, inception, ref, results))
     s = results[-1].summary
     return {"run": cfg.run_name, "step": results[-1].step, "fid": s.fid, "kid": s.kid_mean, "precision": s.precision,
             "recall": s.recall, "density": s.density, "coverage": s.coverage, "train_s": train_s}
+
+
+UNTRAINED = "untrained"  # OUT/untrained/KEY.json: step-0 scores shared by runs with the same untrained generator
+
+
+def untrained_result(path: Path, scored_by: Any, score: Callable[[list[Path]], list], cache: Path) -> Any:
+    """The step-0 checkpoint's result. The untrained generator depends on the seed, the init and the
+    generator's flags, not on the critic, so the study's systems share it seed by seed: it is scored
+    once, kept in ``cache`` under a hash of the generator's weights and ``scored_by`` (the protocol and
+    Inception weights), and relabelled for each run that has it (``score``: score_checkpoints with the
+    job's Inception and reference)."""
+    import dataclasses
+    import hashlib
+
+    from gans.core.files import write_atomic
+    from gans.eval.records import Result
+    from gans.runs.sampling import uses_ema
+
+    state = ckpt_io.load_checkpoint(path)
+    weights = state["G_ema"]["model"] if uses_ema(state, True) else state["G"]
+    h = hashlib.sha256(repr(scored_by).encode())
+    for k in sorted(weights):
+        h.update(k.encode() + repr(tuple(weights[k].shape)).encode())
+        h.update(weights[k].detach().cpu().contiguous().numpy().tobytes())
+    keyed = cache / f"{h.hexdigest()[:20]}.json"
+    if keyed.exists():
+        try:
+            kept = Result.from_json(json.loads(keyed.read_text()))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            kept = None  # a torn cache file: score again
+        if kept is not None:
+            from gans.config import from_dict
+            from gans.runs.scoring import run_dir_of
+
+            cfg = from_dict(state["config"])
+            return dataclasses.replace(kept, source=str(path), run_dir=run_dir_of(path), system=cfg.system,
+                                       norm=cfg.norm, seed=cfg.seed, step=int(state["step"]),
+                                       params=state.get("params", {}))
+    result = score([path])[0]
+    text = json.dumps(result.to_json()).encode()
+    write_atomic(keyed, lambda f: f.write(text))
+    return result
 
 
 def error_line(text: str, fallback: str) -> str:

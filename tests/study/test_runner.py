@@ -88,6 +88,14 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
         report = json.loads((out / "runs" / run / "eval.json").read_text())
         # the untrained generator (step 0) scored beside the final one, as the baseline of FID / untrained
         assert [r["step"] for r in report["results"]] == [0, 4] and report["protocol"]["num_samples"] == 10
+    # the untrained generator depends on the seed, not the critic: scored once per seed, shared by both systems
+    assert len(list((out / "untrained").glob("*.json"))) == 2
+    first = {run: json.loads((out / "runs" / run / "eval.json").read_text())["results"][0] for run in runs}
+    for seed in (0, 1):
+        a, b = first[f"sngan-seed{seed}"], first[f"msngan-wgan-seed{seed}"]
+        assert a["summary"]["fid"] == b["summary"]["fid"] and a["system"] == "sngan" and b["system"] == "msngan-wgan"
+        assert b["source"].endswith(f"msngan-wgan-seed{seed}/checkpoints/ckpt_00000000.pt")
+    assert first["sngan-seed0"]["summary"]["fid"] != first["sngan-seed1"]["summary"]["fid"]
     table = (out / "report" / "table.md").read_text()
     assert "| sngan | sn | hinge | 0 1 |" in table and "| msngan-wgan | msn | wgan | 0 1 |" in table
     assert (out / "report" / "report.html").stat().st_size > 1000
