@@ -77,3 +77,16 @@ def test_a_sweep_runs_every_system_at_every_point_of_one_grid(tmp_path):
 def test_bad_sweeps_are_one_line(table, message):
     with pytest.raises(UserError, match=message):
         Study.from_toml(f'systems = ["sngan"]\n[sweep]\n{table}\n', "s.toml").check()
+
+
+@pytest.mark.parametrize("name", ["study.toml", "norms.toml"])
+def test_the_committed_study_files_resolve_and_need_no_private_paths(name, tmp_path):
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "samples" / "study" / name
+    text = path.read_text()
+    settings = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert not any("shared" in line for line in settings)  # users have no ../shared
+    study = Study.from_toml(text, str(path))
+    study.check()
+    assert run_configs(study, tmp_path)
