@@ -16,6 +16,7 @@ import csv
 import html
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -274,7 +275,8 @@ def plot_samples(runs: Sequence[RunDir], path: Path) -> Path:
         if run:
             ax.imshow(mpimg.imread(run.grid), interpolation="nearest")
             step = int(run.grid.stem.split("_")[1])
-            ax.set_title(f"{system} ({run.cfg.norm})\n{run.path.name}, step {step}", fontsize=9)
+            norm = textwrap.fill(run.cfg.norm.replace(",", ", "), 34)  # long norm specs wrap, not overlap
+            ax.set_title(f"{system}\n{norm}\n{run.path.name}, step {step}", fontsize=8)
             ax.axis("off")
         else:
             empty(ax, f"{system}: no sample grid")
