@@ -4,6 +4,7 @@ import torch
 
 from gans.training.launch import resume_run
 from gans.training.trainer import Trainer
+from tests.training.poison import poison_critic_once
 
 
 @pytest.fixture
@@ -40,14 +41,6 @@ def test_resuming_is_said(tiny_cfg, said, capsys):
 
 def test_rollback_is_said(tiny_cfg, said):
     t = Trainer(tiny_cfg(steps=4, rollback=1))
-    original, fired = t.objective, []
-
-    def poisoned_once(real, fake):
-        if t.step == 3 and not fired:
-            fired.append(True)
-            return original.d(real, fake) * float("nan")
-        return original.d(real, fake)
-
-    t.objective = original._replace(d=poisoned_once)
+    poison_critic_once(t, 3)
     t.fit(progress=False)
     assert said == ["diverged: rolled back to ckpt_00000002.pt (step 2), learning rate x0.5"]

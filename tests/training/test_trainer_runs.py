@@ -7,6 +7,7 @@ from gans.runs import checkpoint as ckpt_io
 from gans.config import PRESETS
 from gans.core.errors import UserError
 from gans.training.trainer import Trainer
+from tests.training.poison import poison_critic_once
 
 
 def _weights(trainer):
@@ -81,15 +82,7 @@ def test_divergence_stops_with_last_good_checkpoint(tiny_cfg):
 
 def test_rollback_reloads_last_checkpoint_at_half_lr(tiny_cfg):
     t = Trainer(tiny_cfg(preset="sngan", steps=6, rollback=1))
-    original, fired = t.objective, []
-
-    def poisoned_once(real, fake):
-        if t.step == 3 and not fired:
-            fired.append(True)
-            return original.d(real, fake) * float("nan")
-        return original.d(real, fake)
-
-    t.objective = original._replace(d=poisoned_once)
+    fired = poison_critic_once(t, 3)
     t.fit(progress=False)
     state = ckpt_io.load_checkpoint(t.run_dir)
     assert fired and state["step"] == 6 and state["lr_scale"] == 0.5 and t.rollbacks == 1
