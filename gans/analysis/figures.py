@@ -1,0 +1,54 @@
+"""The comparison's figures: training-time FID and the losses per system (mean line, ± one sample
+std band over seeds), and each system's newest sample grid side by side."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+from gans.analysis.plots import empty, plot_bands, save
+from gans.analysis.rundirs import RunDir, by_system
+
+
+def plot_fid(runs: Sequence[RunDir], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    series = {f"{system} ({group[0].cfg.norm})": [{e.step: e.fid for e in r.evals if e.fid is not None} for r in group]
+              for system, group in by_system(runs).items()}
+    if plot_bands(ax, series):
+        ax.set(xlabel="generator step", ylabel="FID (training-time)", title="FID vs step by system")
+        ax.legend()
+    else:
+        empty(ax, "no training-time FID in these runs: train with --eval-every N")
+    return save(fig, path)
+
+
+def plot_losses(runs: Sequence[RunDir], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, key, title in zip(axes, ("loss_d", "loss_g"), ("critic (D) loss", "generator (G) loss")):
+        if plot_bands(ax, {system: [r.series(key) for r in group] for system, group in by_system(runs).items()}):
+            ax.legend(fontsize=8)
+        ax.set(xlabel="generator step", title=title)
+    return save(fig, path)
+
+
+def plot_samples(runs: Sequence[RunDir], path: Path) -> Path:
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+
+    groups = by_system(runs)
+    fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 3.5), squeeze=False)
+    for ax, (system, group) in zip(axes[0], groups.items()):
+        run = next((r for r in group if r.grid), None)
+        if run:
+            ax.imshow(mpimg.imread(run.grid), interpolation="nearest")
+            step = int(run.grid.stem.split("_")[1])
+            norm = textwrap.fill(run.cfg.norm.replace(",", ", "), 34)  # long norm specs wrap, not overlap
+            ax.set_title(f"{system}\n{norm}\n{run.path.name}, step {step}", fontsize=8)
+            ax.axis("off")
+        else:
+            empty(ax, f"{system}: no sample grid")
+    return save(fig, path, bbox_inches="tight")  # equal-aspect images: tight_layout alone clips the titles
