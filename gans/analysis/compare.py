@@ -84,6 +84,14 @@ class SystemRow:
     learned: tuple[float, ...] = ()  # each seed's final FID / its untrained generator's (where scored)
 
     @property
+    def learned_mean(self) -> float | None:
+        return sum(self.learned) / len(self.learned) if self.learned else None
+
+    @property
+    def learned_worst(self) -> float | None:
+        return max(self.learned) if self.learned else None
+
+    @property
     def is_baseline(self) -> bool:
         return self.system == self.baseline
 
@@ -101,8 +109,7 @@ class SystemRow:
                         f"{k}_diff": d.diff if d else None, f"{k}_diff_low": d.low if d else None,
                         f"{k}_diff_high": d.high if d else None, f"{k}_p": d.p if d else None,
                         f"{k}_significant": d.significant if d else None})
-        out.update(fid_untrained_mean=sum(self.learned) / len(self.learned) if self.learned else None,
-                   fid_untrained_worst=max(self.learned) if self.learned else None,
+        out.update(fid_untrained_mean=self.learned_mean, fid_untrained_worst=self.learned_worst,
                    evaluated=self.evaluated, steps_per_s=self.steps_per_s,
                    params_g=self.params["G"] if self.params else None,
                    params_d=self.params["D"] if self.params else None)
@@ -184,15 +191,15 @@ def _diff_cell(ms: MetricStats, m: Metric) -> str:
 def _cells(row: SystemRow) -> list[str]:
     p = row.params
     return [row.system, row.norm, row.loss, " ".join(map(str, row.seeds)),
-            *(_cell(row.numbers[m.key], m) for m in METRICS), _learned_cell(row.learned),
+            *(_cell(row.numbers[m.key], m) for m in METRICS), _learned_cell(row),
             "—" if row.steps_per_s is None else f"{row.steps_per_s:.2f}",
             f"{p['G']:,}" if p else "—", f"{p['D']:,}" if p else "—", row.evaluated]
 
 
-def _learned_cell(ratios: Sequence[float]) -> str:
-    if not ratios:
+def _learned_cell(row: SystemRow) -> str:
+    if not row.learned:
         return "—"
-    return f"{sum(ratios) / len(ratios):.2f} (worst {max(ratios):.2f})"
+    return f"{row.learned_mean:.2f} (worst {row.learned_worst:.2f})"
 
 
 def _diff_table(rows: Sequence[SystemRow]) -> tuple[list[str], list[list[str]]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 SWEPT = "@"  # system@flag=value,flag=value: a system at one point of the sweep
+LEARNS = 0.6  # a point learns when every seed's FID is at most this times its untrained generator's
 
 
 def system_of(name: str) -> tuple[str, str]:
@@ -35,9 +36,6 @@ class SweepPoint:
         return None if self.learned_worst is None else self.learned_worst <= LEARNS
 
 
-LEARNS = 0.6
-
-
 def points(rows: Sequence[Any]) -> list[SweepPoint]:
     """The swept rows (compare's SystemRow, which imports this module) as points, in the table's
     order; rows without a setting are left out."""
@@ -46,8 +44,7 @@ def points(rows: Sequence[Any]) -> list[SweepPoint]:
         system, setting = system_of(row.system)
         if setting:
             s = row.numbers["fid"].seeds
-            out.append(SweepPoint(system, setting, s.mean if s else None, s.n if s else 0,
-                                  max(row.learned) if row.learned else None))
+            out.append(SweepPoint(system, setting, s.mean if s else None, s.n if s else 0, row.learned_worst))
     return out
 
 

@@ -16,9 +16,11 @@ METRICS, EVALS, DIAGNOSTICS = "metrics.jsonl", "eval.jsonl", "diagnostics.jsonl"
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """The rows of a log; a torn last line (a kill or a full disk mid-append) is left out, as the
     run resuming from its checkpoint drops it anyway."""
-    if not path.exists():
-        return []
-    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    return _rows(path.read_text()) if path.exists() else []
+
+
+def _rows(text: str) -> list[dict[str, Any]]:
+    lines = [line for line in text.splitlines() if line.strip()]
     rows = []
     for i, line in enumerate(lines):
         try:
@@ -42,9 +44,10 @@ class RunLog:
         """Drop rows logged after ``step`` (a resume or rollback point); restart the steps/s clock."""
         for name in (METRICS, EVALS, DIAGNOSTICS) if self.write else ():
             path = self.run_dir / name
-            rows = read_jsonl(path)
+            logged = path.read_text() if path.exists() else ""
+            rows = _rows(logged)
             kept = [r for r in rows if r["step"] <= step]
-            if len(kept) != len(rows) or (path.exists() and not path.read_text().endswith("\n")):
+            if len(kept) != len(rows) or (logged and not logged.endswith("\n")):  # rows past the step, or a torn one
                 text = "".join(json.dumps(r) + "\n" for r in kept).encode()
                 write_atomic(path, lambda f: f.write(text))
         self._clock = (time.perf_counter(), step)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from gans.config import from_dict
 from gans.runs import checkpoint as ckpt_io
 from gans.data.images import load_images
 from gans.eval.inception import Inception
@@ -29,17 +30,24 @@ def score_checkpoints(checkpoints: list[str | Path], protocol: Protocol, incepti
     results = []
     with progress_bar(len(paths) * protocol.repeats * protocol.num_samples, "generated", progress) as bar:
         for path in paths:
-            G, cfg, state = load_generator(path, device, ema)
+            G, _, state = load_generator(path, device, ema)
             t0 = time.perf_counter()
             with sampling_mode(G):
                 draws = score_draws(lambda seed: generate(G, protocol.num_samples, seed, batch_size),
                                     inception, ref, protocol, bar)
             seconds = time.perf_counter() - t0
-            results.append(Result(str(path), draws, Summary.of(draws), run_dir=run_dir_of(path), system=cfg.system,
-                                  norm=cfg.norm, seed=cfg.seed, step=int(state["step"]),
-                                  params=state.get("params", {}), ema=uses_ema(state, ema), seconds=seconds,
+            results.append(Result(draws=draws, summary=Summary.of(draws), **checkpoint_labels(path, state),
+                                  ema=uses_ema(state, ema), seconds=seconds,
                                   images_per_s=protocol.repeats * protocol.num_samples / seconds))
     return results
+
+
+def checkpoint_labels(path: Path, state: dict) -> dict:
+    """The Result fields that say which checkpoint was scored: its path, run, system, norm, seed,
+    step and parameter counts, from the checkpoint itself."""
+    cfg = from_dict(state["config"])
+    return dict(source=str(path), run_dir=run_dir_of(path), system=cfg.system, norm=cfg.norm, seed=cfg.seed,
+                step=int(state["step"]), params=state.get("params", {}))
 
 
 def score_image_set(source: str, protocol: Protocol, inception: Inception, ref: Reference, data_dir: str = "data",

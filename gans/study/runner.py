@@ -112,13 +112,9 @@ def untrained_result(path: Path, scored_by: Any, score: Callable[[list[Path]], l
         except (json.JSONDecodeError, KeyError, TypeError):
             kept = None  # a torn cache file: score again
         if kept is not None:
-            from gans.config import from_dict
-            from gans.runs.scoring import run_dir_of
+            from gans.runs.scoring import checkpoint_labels
 
-            cfg = from_dict(state["config"])
-            return dataclasses.replace(kept, source=str(path), run_dir=run_dir_of(path), system=cfg.system,
-                                       norm=cfg.norm, seed=cfg.seed, step=int(state["step"]),
-                                       params=state.get("params", {}))
+            return dataclasses.replace(kept, **checkpoint_labels(path, state))
     result = score([path])[0]
     text = json.dumps(result.to_json()).encode()
     write_atomic(keyed, lambda f: f.write(text))
