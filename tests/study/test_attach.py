@@ -74,6 +74,8 @@ checkpoint-every = 1000
 sample-every = 1000000
 log-every = 1000
 device = "cpu"
+[eval]
+inception-weights = "{weights}"
 """
 
 
@@ -93,7 +95,7 @@ def _lines_until(proc, text: str, timeout: float = 240) -> str:
 
 
 @pytest.mark.slow  # two drivers and a job
-def test_a_driver_started_again_waits_on_the_job_still_running_instead_of_starting_a_second(tmp_path):
+def test_a_driver_started_again_waits_on_the_job_still_running_instead_of_starting_a_second(tmp_path, inception_files):
     import numpy as np
 
     from gans.data.shapes import make_shapes
@@ -101,7 +103,8 @@ def test_a_driver_started_again_waits_on_the_job_still_running_instead_of_starti
     data = tmp_path / "data.npz"
     np.savez(data, x=make_shapes(64, size=16, seed=1).numpy())
     config = tmp_path / "study.toml"
-    config.write_text(LONG_STUDY.format(data=data))
+    # the test's own weights: without them the study stops before any job, offline, unless gans[fid] is installed
+    config.write_text(LONG_STUDY.format(data=data, weights=inception_files["torch-fidelity"]))
     out = tmp_path / "study"
     run, files = out / "runs" / "sngan-seed0", JobFiles(out / "jobs", "sngan-seed0")
     cmd = [sys.executable, "-m", "gans", "study", "--config", str(config), "--out", str(out)]
