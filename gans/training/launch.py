@@ -102,8 +102,8 @@ def train_or_resume(cfg: TrainConfig, progress: bool) -> Path:
     return trainer.fit(progress=progress)
 
 
-# Setting C (the presets' before the sweep) at 2.5x its learning rate: at 1e-3, (0.5, 0.9), 2 critic steps the SN critic
-# collapsed to textures in 600 steps; at 2e-4 nothing had learned yet (measured, 2-core CPU)
+# Setting C (the presets' before the sweep) at 2.5x its learning rate: at 1e-3, (0.5, 0.9), 2 critic
+# steps the SN critic collapsed to textures in 600 steps; at 2e-4 nothing had learned yet (2-core CPU)
 QUICK = {"lr": 5e-4, "betas": (0.5, 0.999), "n_critic": 1}
 
 
