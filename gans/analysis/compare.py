@@ -7,7 +7,9 @@ Per system and number (IS, FID, KID, precision, recall, density, coverage) the t
 mean ± sample std (ddof=1) [95% t-interval of the mean] (gans.analysis.stats). A system of one seed
 shows that run's mean ± std over its draws instead (population std, as `gans eval` reports it), with
 no interval. Every other system is tested against a baseline (``--baseline``, default the first
-system) with Welch's t-test: the difference, its 95% interval and p; ``*`` marks p < 0.05.
+system) with Welch's t-test: the difference, its 95% interval and p; ``*`` marks p < 0.05. The
+difference table adds, per number, Holm's adjustment of p over the systems tested, for a reader who
+asks whether any of the k differences is real.
 """
 from __future__ import annotations
 
@@ -16,14 +18,14 @@ import csv
 import html
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from gans.analysis import sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, by_system, load_runs
-from gans.analysis.stats import ALPHA, Difference, SeedStats, welch
+from gans.analysis.stats import ALPHA, Difference, SeedStats, holm, welch
 from gans.core.errors import UserError
 from gans.core.files import check_writable, write_atomic
 
@@ -55,6 +57,7 @@ class MetricStats:
     seeds: SeedStats | None  # None when no seed has the number
     draw_std: float | None  # the one seed's std over its draws (n = 1 only)
     vs_baseline: Difference | None  # this system minus the baseline; None for the baseline itself or no numbers
+    p_holm: float | None = None  # vs_baseline's p, Holm-adjusted over every system tested on this number
 
     @property
     def std(self) -> float | None:
@@ -108,7 +111,7 @@ class SystemRow:
                         f"{k}_low": s.low if s else None, f"{k}_high": s.high if s else None,
                         f"{k}_diff": d.diff if d else None, f"{k}_diff_low": d.low if d else None,
                         f"{k}_diff_high": d.high if d else None, f"{k}_p": d.p if d else None,
-                        f"{k}_significant": d.significant if d else None})
+                        f"{k}_significant": d.significant if d else None, f"{k}_p_holm": ms.p_holm})
         out.update(fid_untrained_mean=self.learned_mean, fid_untrained_worst=self.learned_worst,
                    evaluated=self.evaluated, steps_per_s=self.steps_per_s,
                    params_g=self.params["G"] if self.params else None,
@@ -151,6 +154,10 @@ def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[Syst
                               sum(rates) / len(rates) if rates else None,
                               next((r.params for r in group if r.params), None), baseline,
                               tuple(x for r in group if (x := r.learned) is not None)))
+    for m in METRICS:
+        adjusted = holm([d.p if (d := r.numbers[m.key].vs_baseline) else None for r in rows])
+        for r, p in zip(rows, adjusted):
+            r.numbers[m.key] = replace(r.numbers[m.key], p_holm=p)
     return rows
 
 
@@ -184,7 +191,8 @@ def _diff_cell(ms: MetricStats, m: Metric) -> str:
         return "—"
     if d.p is None:
         return f"{_num(d.diff, m, True)} (n = {d.n_a} vs {d.n_b}: no test)"
-    return (f"{_num(d.diff, m, True)} [{_num(d.low, m, True)}, {_num(d.high, m, True)}], {_p(d.p)}"
+    holm_p = "< 0.001" if ms.p_holm < 0.001 else f"{ms.p_holm:.3f}"
+    return (f"{_num(d.diff, m, True)} [{_num(d.low, m, True)}, {_num(d.high, m, True)}], {_p(d.p)}, Holm {holm_p}"
             + (f" {MARK}" if d.significant else ""))
 
 
@@ -230,7 +238,8 @@ def markdown(rows: Sequence[SystemRow]) -> str:
     head, body = _diff_table(rows)
     if body:
         lines += ["", f"Differences from the baseline {rows[0].baseline} (system - baseline [95% Welch "
-                      "interval], p):", ""] + _md_table(head, body)
+                      f"interval], p, and p Holm-adjusted over the {len(body)} systems tested):", ""]
+        lines += _md_table(head, body)
     return "\n".join(lines) + "\n"
 
 
@@ -263,7 +272,8 @@ def html_report(rows: Sequence[SystemRow], runs: Sequence[RunDir], plots: dict[s
     head, body = _diff_table(rows)
     if body:
         table += (f"<h2>Differences from the baseline {html.escape(rows[0].baseline)}</h2>"
-                  "<p>system - baseline [95% Welch interval], p</p>" + _html_table(head, body))
+                  "<p>system - baseline [95% Welch interval], p (Holm-adjusted p over the systems "
+                  "tested)</p>" + _html_table(head, body))
     listed = "".join(f"<li>{html.escape(str(r.path))}: {r.cfg.system}, norm {r.cfg.norm}, loss {r.cfg.loss}, "
                      f"seed {r.cfg.seed}, {r.last_step} steps</li>" for r in runs)
     figures = "".join(f"<h2>{html.escape(title)}</h2>{_img(p)}" for title, p in plots.items())

@@ -74,6 +74,19 @@ def welch(a: Sequence[float], b: Sequence[float]) -> Difference:
     return Difference(sa.n, sb.n, diff, diff - half, diff + half, p)
 
 
+def holm(ps: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment of a family of p-values (None where no test ran): a table that
+    tests k systems against one baseline makes k tests, and Holm keeps the chance of any false
+    "significant" among them at ``ALPHA`` without assuming the tests independent."""
+    tested = sorted((p, i) for i, p in enumerate(ps) if p is not None)
+    out: list[float | None] = [None] * len(ps)
+    running = 0.0
+    for rank, (p, i) in enumerate(tested):
+        running = max(running, min(1.0, (len(tested) - rank) * p))
+        out[i] = running
+    return out
+
+
 def verdict(d: Difference, expected_sign: int) -> str:
     """'holds' when the difference is significant with the claimed sign (+1: A > B, -1: A < B),
     'does not hold' when significant the other way, else 'inconclusive at n = a, b'."""

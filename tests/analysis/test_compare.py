@@ -99,6 +99,13 @@ def test_marks_appear_exactly_where_welch_is_significant(runs, tmp_path):
                 assert diffs[system][1 + i].endswith(" *") == expected, (system, m.key)
             assert rows[system][f"{m.key}_significant"] == ("" if system == "sngan" else str(expected))
             marks += expected
+    # Holm over the two systems tested: the smaller p doubles; the larger stays unless the doubled smaller exceeds it
+    for m in METRICS:
+        ps = {s: welch(_per_seed(runs, s, m.field), _per_seed(runs, "sngan", m.field)).p for s in ("msngan", "wgan-gp")}
+        small = min(ps.values())
+        for s, p in ps.items():
+            expected = min(1.0, 2 * p) if p == small else min(1.0, max(2 * small, p))
+            assert float(rows[s][f"{m.key}_p_holm"]) == pytest.approx(expected, rel=1e-9), (s, m.key)
     # the planted differences are found and the near-equal system is not marked in FID
     assert rows["msngan"]["fid_significant"] == "True" and rows["msngan"]["precision_significant"] == "True"
     assert 0 < marks < 2 * len(METRICS)

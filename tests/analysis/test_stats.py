@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gans.analysis.stats import SeedStats, verdict, welch
+from gans.analysis.stats import SeedStats, holm, verdict, welch
 
 
 def test_seed_stats_is_the_sample_std_and_a_t_interval():
@@ -31,3 +31,28 @@ def test_welch_matches_scipy_interval_and_p():
 ])
 def test_verdicts_can_come_out_each_way(a, b, sign, expected):
     assert verdict(welch(a, b), sign) == expected
+
+
+def _holm_rejects(ps, alpha):
+    """Holm's procedure as its paper states it: walk the p-values upwards, reject while
+    p_(i) <= alpha / (m - i + 1), stop at the first that is not."""
+    order = sorted(range(len(ps)), key=ps.__getitem__)
+    rejected = set()
+    for rank, i in enumerate(order):
+        if ps[i] > alpha / (len(ps) - rank):
+            break
+        rejected.add(i)
+    return rejected
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_holm_adjusted_p_rejects_exactly_what_the_step_down_procedure_rejects(seed):
+    ps = list(np.random.default_rng(seed).uniform(0, 0.1, size=1 + seed % 5))
+    adjusted = holm(ps)
+    for alpha in np.linspace(0.001, 0.2, 200):
+        assert {i for i, q in enumerate(adjusted) if q <= alpha} == _holm_rejects(ps, alpha)
+
+
+def test_holm_keeps_untested_entries_and_a_single_test_unchanged():
+    assert holm([0.01, None, 0.04]) == [pytest.approx(0.02), None, pytest.approx(0.04)]
+    assert holm([0.03]) == [pytest.approx(0.03)] and holm([0.6, 0.7]) == [1.0, 1.0]
