@@ -1,259 +1,23 @@
-"""`gans compare`: the discriminators side by side from run directories alone, without wandb.
-
-Runs of one system (the preset, or its --label) are its seeds. Numbers come from each run's ``eval.json`` (written by `gans eval`)
-or, failing that, the last row of its training-time ``eval.jsonl``; the table says which.
-
-Per system and number (IS, FID, KID, precision, recall, density, coverage) the table gives the seeds'
-mean ± sample std (ddof=1) [95% t-interval of the mean] (gans.analysis.stats). A system of one seed
-shows that run's mean ± std over its draws instead (population std, as `gans eval` reports it), with
-no interval. Every other system is tested against a baseline (``--baseline``, default the first
-system) with Welch's t-test: the difference, its 95% interval and p; ``*`` marks p < 0.05. The
-difference table adds, per number, Holm's adjustment of p over the systems tested, for a reader who
-asks whether any of the k differences is real.
+"""`gans compare`: the discriminators side by side from run directories alone, without wandb: the
+table (gans.analysis.table) as markdown, CSV and one HTML page with its figures and, where the runs
+were diagnosed, the paper's claims.
 """
 from __future__ import annotations
 
 import base64
-import csv
 import html
-import io
-import math
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from gans.analysis import sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
-from gans.analysis.rundirs import RunDir, by_system, load_runs
-from gans.analysis.stats import ALPHA, Difference, SeedStats, holm, welch
+from gans.analysis.rundirs import RunDir, load_runs
+from gans.analysis.table import COLUMNS, SystemRow, cells, diff_table, markdown, notes, table_rows, write_csv
 from gans.core.errors import UserError
 from gans.core.files import check_writable, write_atomic
 
 
-@dataclass(frozen=True)
-class Metric:
-    """One headline number: its CSV prefix, its table header and the Summary fields it is read from."""
-
-    key: str
-    label: str
-    field: str
-    std_field: str  # the Summary's std over draws: what a one-seed system shows
-    scale: float = 1.0
-    digits: int = 2
-
-
-# PRDC are fractions (density a count / k): three digits show a change of one sample in 1,000
-METRICS = (Metric("is", "IS", "is_mean", "is_std"), Metric("fid", "FID", "fid", "fid_std"),
-           Metric("kid", "KID x1e3", "kid_mean", "kid_std", 1e3),
-           *(Metric(k, k, k, f"{k}_std", digits=3) for k in ("precision", "recall", "density", "coverage")))
-TEST = "Welch's t-test (two-sided, unequal variances)"
-
-
-@dataclass(frozen=True)
-class MetricStats:
-    """One system's one number over its seeds, and its difference from the baseline system."""
-
-    values: tuple[float, ...]  # each seed's number (seeds without it left out)
-    seeds: SeedStats | None  # None when no seed has the number
-    draw_std: float | None  # the one seed's std over its draws (n = 1 only)
-    vs_baseline: Difference | None  # this system minus the baseline; None for the baseline itself or no numbers
-    p_holm: float | None = None  # vs_baseline's p, Holm-adjusted over every system tested on this number
-
-    @property
-    def std(self) -> float | None:
-        """The spread the table shows: over seeds (ddof=1), or with one seed over its draws."""
-        if self.seeds is None:
-            return None
-        return self.seeds.std if self.seeds.n > 1 else self.draw_std
-
-    @property
-    def significant(self) -> bool:
-        return self.vs_baseline is not None and self.vs_baseline.significant
-
-
-@dataclass
-class SystemRow:
-    """One row of the table: a system and its seeds."""
-
-    system: str
-    norm: str
-    loss: str
-    seeds: list[int]
-    numbers: dict[str, MetricStats]  # by Metric.key
-    evaluated: str
-    steps_per_s: float | None
-    params: dict[str, int] | None
-    baseline: str  # the system every row is tested against
-    learned: tuple[float, ...] = ()  # each seed's final FID / its untrained generator's (where scored)
-
-    @property
-    def learned_mean(self) -> float | None:
-        return sum(self.learned) / len(self.learned) if self.learned else None
-
-    @property
-    def learned_worst(self) -> float | None:
-        return max(self.learned) if self.learned else None
-
-    @property
-    def is_baseline(self) -> bool:
-        return self.system == self.baseline
-
-    def csv(self) -> dict[str, Any]:
-        """The row as table.csv has it: per number n, mean, std, the interval, and the difference
-        from the baseline with its interval, p and whether it is significant."""
-        out: dict[str, Any] = {"system": self.system, "norm": self.norm, "loss": self.loss,
-                               "seeds": " ".join(map(str, self.seeds)), "runs": len(self.seeds),
-                               "baseline": self.baseline}
-        for m in METRICS:
-            ms, k = self.numbers[m.key], m.key
-            s, d = ms.seeds, ms.vs_baseline
-            out.update({f"{k}_n": s.n if s else 0, f"{k}_mean": s.mean if s else None, f"{k}_std": ms.std,
-                        f"{k}_low": s.low if s else None, f"{k}_high": s.high if s else None,
-                        f"{k}_diff": d.diff if d else None, f"{k}_diff_low": d.low if d else None,
-                        f"{k}_diff_high": d.high if d else None, f"{k}_p": d.p if d else None,
-                        f"{k}_significant": d.significant if d else None, f"{k}_p_holm": ms.p_holm})
-        out.update(fid_untrained_mean=self.learned_mean, fid_untrained_worst=self.learned_worst,
-                   evaluated=self.evaluated, steps_per_s=self.steps_per_s,
-                   params_g=self.params["G"] if self.params else None,
-                   params_d=self.params["D"] if self.params else None)
-        return out
-
-
-def _values(group: Sequence[RunDir], m: Metric) -> list[float]:
-    finals = [r.final.summary for r in group if r.final]
-    return [float(v) for f in finals if (v := getattr(f, m.field)) is not None and math.isfinite(v)]
-
-
-def _metric_stats(group: Sequence[RunDir], m: Metric, baseline: list[float] | None) -> MetricStats:
-    values = _values(group, m)
-    if not values:
-        return MetricStats((), None, None, None)
-    draw_std = None
-    if len(values) == 1:
-        draw_std = next(getattr(r.final.summary, m.std_field) for r in group
-                        if r.final and getattr(r.final.summary, m.field) is not None)
-    diff = welch(values, baseline) if baseline else None
-    return MetricStats(tuple(values), SeedStats.of(values), draw_std, diff)
-
-
-def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[SystemRow]:
-    """One row per system, in the order the runs came; each tested against ``baseline`` (default:
-    the first system)."""
-    groups = by_system(runs)
-    baseline = baseline or next(iter(groups))
-    if baseline not in groups:
-        raise UserError(f"--baseline {baseline!r} is not a system of these runs ({', '.join(groups)}); "
-                        "pass one of them")
-    base = {m.key: _values(groups[baseline], m) for m in METRICS}
-    rows = []
-    for system, group in groups.items():
-        numbers = {m.key: _metric_stats(group, m, None if system == baseline else base[m.key]) for m in METRICS}
-        rates = [r.steps_per_s for r in group if r.steps_per_s]
-        rows.append(SystemRow(system, group[0].cfg.norm, group[0].cfg.loss, [r.cfg.seed for r in group], numbers,
-                              "; ".join(sorted({r.final.source for r in group if r.final})) or "not evaluated",
-                              sum(rates) / len(rates) if rates else None,
-                              next((r.params for r in group if r.params), None), baseline,
-                              tuple(x for r in group if (x := r.learned) is not None)))
-    for m in METRICS:
-        adjusted = holm([d.p if (d := r.numbers[m.key].vs_baseline) else None for r in rows])
-        for r, p in zip(rows, adjusted):
-            r.numbers[m.key] = replace(r.numbers[m.key], p_holm=p)
-    return rows
-
-
-# ---- the table as text ---------------------------------------------------------------------------
-COLUMNS = ("system", "norm", "loss", "seeds", *(m.label for m in METRICS), "FID / untrained", "steps/s", "G params", "D params",
-           "evaluated")
-MARK = "*"
-
-
-def _num(x: float, m: Metric, signed: bool = False) -> str:
-    return f"{x * m.scale:{'+' if signed else ''}.{m.digits}f}"
-
-
-def _p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def _cell(ms: MetricStats, m: Metric) -> str:
-    s = ms.seeds
-    if s is None:
-        return "—"
-    text = f"{_num(s.mean, m)} ± {_num(ms.std or 0.0, m)}"
-    if s.low is not None:
-        text += f" [{_num(s.low, m)}, {_num(s.high, m)}]"
-    return text + (f" {MARK}" if ms.significant else "")
-
-
-def _diff_cell(ms: MetricStats, m: Metric) -> str:
-    d = ms.vs_baseline
-    if d is None:
-        return "—"
-    if d.p is None:
-        return f"{_num(d.diff, m, True)} (n = {d.n_a} vs {d.n_b}: no test)"
-    holm_p = "< 0.001" if ms.p_holm < 0.001 else f"{ms.p_holm:.3f}"
-    return (f"{_num(d.diff, m, True)} [{_num(d.low, m, True)}, {_num(d.high, m, True)}], {_p(d.p)}, Holm {holm_p}"
-            + (f" {MARK}" if d.significant else ""))
-
-
-def _cells(row: SystemRow) -> list[str]:
-    p = row.params
-    return [row.system, row.norm, row.loss, " ".join(map(str, row.seeds)),
-            *(_cell(row.numbers[m.key], m) for m in METRICS), _learned_cell(row),
-            "—" if row.steps_per_s is None else f"{row.steps_per_s:.2f}",
-            f"{p['G']:,}" if p else "—", f"{p['D']:,}" if p else "—", row.evaluated]
-
-
-def _learned_cell(row: SystemRow) -> str:
-    if not row.learned:
-        return "—"
-    return f"{row.learned_mean:.2f} (worst {row.learned_worst:.2f})"
-
-
-def _diff_table(rows: Sequence[SystemRow]) -> tuple[list[str], list[list[str]]]:
-    head = ["system", *(m.label for m in METRICS)]
-    tested = [r for r in rows if any(ms.vs_baseline for ms in r.numbers.values())]
-    return head, [[r.system, *(_diff_cell(r.numbers[m.key], m) for m in METRICS)] for r in tested]
-
-
-def notes(rows: Sequence[SystemRow]) -> list[str]:
-    """The footnotes under the table: what each cell holds, and the test behind its mark."""
-    lines = ["mean ± std [95% interval] over seeds: the sample std (ddof=1) and the Student-t interval of the "
-             "mean; a system of one seed shows its mean ± std over draws, without an interval. "
-             "Lower FID and KID are better.",
-             "FID / untrained: each seed's final FID over its step-0 (untrained) generator's FID, by the same "
-             "protocol, where eval.json scored both (gans study does); the mean over seeds and the worst seed."]
-    if len(rows) > 1:
-        lines.append(f"{MARK} differs from the baseline {rows[0].baseline} at p < {ALPHA:g}: {TEST}.")
-    return lines
-
-
-def _md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
-    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in body]
-
-
-def markdown(rows: Sequence[SystemRow]) -> str:
-    lines = _md_table(COLUMNS, [_cells(r) for r in rows]) + [""]
-    lines += [n.replace(MARK, "\\" + MARK, 1) if n.startswith(MARK) else n for n in notes(rows)]
-    head, body = _diff_table(rows)
-    if body:
-        lines += ["", f"Differences from the baseline {rows[0].baseline} (system - baseline [95% Welch "
-                      f"interval], p, and p Holm-adjusted over the {len(body)} systems tested):", ""]
-        lines += _md_table(head, body)
-    return "\n".join(lines) + "\n"
-
-
-def write_csv(rows: Sequence[SystemRow], path: Path) -> Path:
-    records = [r.csv() for r in rows]
-    text = io.StringIO(newline="")
-    writer = csv.DictWriter(text, list(records[0]))
-    writer.writeheader()
-    writer.writerows({k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
-                      for k, v in r.items()} for r in records)
-    return write_atomic(path, lambda f: f.write(text.getvalue().encode()))
-
-
-# ---- report --------------------------------------------------------------------------------------
+# ---- the page --------------------------------------------------------------------------------------
 def _img(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode()
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
@@ -267,9 +31,9 @@ def _html_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
 
 def html_report(rows: Sequence[SystemRow], runs: Sequence[RunDir], plots: dict[str, Path],
                 claims: Sequence[tuple[str, Path, str]] = ()) -> str:
-    table = _html_table(COLUMNS, [_cells(r) for r in rows])
+    table = _html_table(COLUMNS, [cells(r) for r in rows])
     table += "".join(f"<p class=note>{html.escape(n)}</p>" for n in notes(rows))
-    head, body = _diff_table(rows)
+    head, body = diff_table(rows)
     if body:
         table += (f"<h2>Differences from the baseline {html.escape(rows[0].baseline)}</h2>"
                   "<p>system - baseline [95% Welch interval], p (Holm-adjusted p over the systems "

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gans.analysis.compare import METRICS, compare, markdown, table_rows
+from gans.analysis.compare import compare
+from gans.analysis.table import METRICS, markdown, table_rows
 from gans.analysis.rundirs import load_runs
 from gans.analysis.stats import welch
 from gans.cli import main
