@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from gans.analysis.claim_figures import claim_figure, histogram_figure
 from gans.analysis.rundirs import CONFIG, find_run_dirs
 from gans.analysis.stats import Difference, verdict, welch
 from gans.config import TrainConfig, from_dict
@@ -213,52 +214,6 @@ def summary(claim: Claim, rows: Sequence[Reading], groups: Sequence[Diagnosed]) 
     return f"no pair to compare: needs runs of {' and '.join(wanted)} critics, these are {', '.join(present)}"
 
 
-# ---- figures -----------------------------------------------------------------------------------
-def _claim_figure(groups: Sequence[Diagnosed], claim: Claim, out: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    from gans.analysis.plots import empty, plot_bands, save
-
-    fig, axes = plt.subplots(1, len(claim.measures), figsize=(4.6 * len(claim.measures), 3.6), squeeze=False)
-    for ax, m in zip(axes[0], claim.measures):
-        drawn = plot_bands(ax, {g.name: _values_at(g, m.value) for g in groups}, log=claim.log)
-        if drawn:
-            ax.set_xlabel("generator step")
-            ax.legend(fontsize=7)
-        else:
-            empty(ax, "not measured in these runs")
-        ax.set_title(f"{m.kind}: {m.name}", fontsize=9)
-    fig.suptitle(claim.title, fontsize=10)
-    return save(fig, out / claim.figure, dpi=100)
-
-
-def _histogram_figure(groups: Sequence[Diagnosed], out: Path) -> tuple[Path, str]:
-    """log10 |g| of the critic's weight gradients at each system's last step, zeros as their own bar."""
-    import matplotlib.pyplot as plt
-
-    from gans.analysis.plots import save
-
-    fig, ax = plt.subplots(figsize=(5.8, 3.6))
-    parts = []
-    for d in groups:
-        last = [rows[-1] for rows in d.seeds]
-        edges = np.array(last[0].hist_edges)
-        counts = np.mean([r.hist_counts for r in last], axis=0)
-        zeros = [r.hist_zeros for r in last]
-        zero = float(np.mean(zeros)) if None not in zeros else None
-        total = counts.sum() + (zero or 0.0)
-        drawn = ax.stairs(counts / max(total, 1), edges, label=d.name)
-        if zero is not None:
-            ax.bar(edges[0] - 1, zero / max(total, 1), width=0.6, color=drawn.get_edgecolor(), alpha=0.5)
-        median = edges[min(np.searchsorted(np.cumsum(counts), counts.sum() / 2), len(edges) - 2)]
-        share = f"{zero / max(total, 1):.3g}" if zero is not None else "not counted"
-        parts.append(f"{d.name}: median log10 |g| bin {median:.0f}, exact-zero share {share}")
-    ax.set(xlabel="log10 |weight gradient| (bar at left: exact zeros)", ylabel="share of entries",
-           title="gradient magnitudes, last step")
-    ax.legend(fontsize=7)
-    return save(fig, out / "grad_hist.png", dpi=100), "; ".join(parts)
-
-
 def _markdown(claim: Claim, rows: Sequence[Reading], text: str) -> list[str]:
     lines = [f"## {claim.title} (`{claim.figure}`)", ""]
     if rows:
@@ -289,10 +244,12 @@ def diagnose(run_dirs: list[Path], out: Path) -> list[tuple[str, Path, str]]:
     for claim in CLAIMS:
         rows = readings(groups, claim)
         text = summary(claim, rows, groups)
-        made.append((claim.title, _claim_figure(groups, claim, out), text))
+        panels = [(f"{m.kind}: {m.name}", {g.name: _values_at(g, m.value) for g in groups}) for m in claim.measures]
+        made.append((claim.title, claim_figure(claim.title, panels, out / claim.figure, claim.log), text))
         lines += _markdown(claim, rows, text)
         if claim.figure == "grad_variance.png":
-            png, reading = _histogram_figure(groups, out)
+            png, reading = histogram_figure([(g.name, [rows[-1] for rows in g.seeds]) for g in groups],
+                                            out / "grad_hist.png")
             made.append(("Fig. 5: where the gradient magnitudes sit", png, reading))
             lines += ["## Fig. 5: where the gradient magnitudes sit (`grad_hist.png`)", "", reading, ""]
     write_atomic(out / "readings.md", lambda f: f.write("\n".join(lines).encode()))
