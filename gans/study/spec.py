@@ -50,16 +50,21 @@ class Study:
         self.sweep = {field_name(k): v for k, v in self.sweep.items()}
 
     @classmethod
-    def from_toml(cls, text: str, source: str) -> "Study":
+    def from_toml(cls, text: str, source: str, _seen: tuple[Path, ...] = ()) -> "Study":
+        """The study a TOML file states. ``base = "other.toml"`` (relative to this file) starts from
+        that study: its [train] and [eval] tables are merged key by key, every other key this file
+        sets replaces the base's, so a sweep or a screen states only what it changes."""
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise UserError(f"{source} is not valid TOML ({e}); fix the file") from None
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = {f.name for f in dataclasses.fields(cls)} | {"base"}
         unknown = sorted(set(map(field_name, raw)) - known)
         if unknown:
             raise UserError(f"{source}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(known))}")
         raw = {field_name(k): v for k, v in raw.items()}
+        if "base" in raw:
+            raw = cls._on_base(raw, source, _seen)
         systems = raw.pop("systems", None)
         if isinstance(systems, list):  # a list of presets as they are
             systems = {name: {} for name in systems}
@@ -71,6 +76,19 @@ class Study:
         except (TypeError, AttributeError) as e:
             raise UserError(f"{source}: {e}; see gans study --help for the file's layout") from None
         return study
+
+    @classmethod
+    def _on_base(cls, raw: dict[str, Any], source: str, seen: tuple[Path, ...]) -> dict[str, Any]:
+        path = (Path(source).parent / str(raw.pop("base"))).resolve()
+        if path in seen:
+            raise UserError(f"{source}: base = {path.name!r} comes back to itself; remove one of the base keys")
+        if not path.is_file():
+            raise UserError(f"{source}: base file {path} does not exist; give base a path relative to {source}")
+        base = cls.from_toml(path.read_text(), str(path), (*seen, path))
+        merged = {f.name: getattr(base, f.name) for f in dataclasses.fields(cls)}
+        for table in ("train", "eval"):
+            merged[table] = {**merged[table], **{field_name(k): v for k, v in raw.pop(table, {}).items()}}
+        return {**merged, **raw}
 
     def to_toml(self) -> str:
         def keys(d: dict[str, Any]) -> dict[str, Any]:  # spelled like the flags, as users write them

@@ -90,3 +90,26 @@ def test_the_committed_study_files_resolve_and_need_no_private_paths(name, tmp_p
     study = Study.from_toml(text, str(path))
     study.check()
     assert run_configs(study, tmp_path)
+
+
+def test_a_base_file_gives_its_tables_key_by_key_and_the_rest_is_replaced(tmp_path):
+    (tmp_path / "study.toml").write_text('seeds = [0, 1, 2]\njobs = 2\nsystems = ["sngan", "msngan"]\n'
+                                         '[train]\nsteps = 1500\nwidth = 0.25\n[eval]\nnum-samples = 500\n')
+    (tmp_path / "sub").mkdir()
+    text = 'base = "../study.toml"\nseeds = [7]\n[train]\nsteps = 20\n[sweep]\nlr = [1e-4, 2e-4]\n'
+    study = Study.from_toml(text, str(tmp_path / "sub" / "screen.toml"))
+    assert study.seeds == [7] and study.jobs == 2 and list(study.systems) == ["sngan", "msngan"]
+    assert study.train == {"steps": 20, "width": 0.25} and study.eval == {"num_samples": 500}
+    assert study.sweep == {"lr": [1e-4, 2e-4]}
+    assert "base" not in study.to_toml()  # what a study stores is complete by itself
+
+
+@pytest.mark.parametrize("files,message", [
+    ({"a.toml": 'base = "missing.toml"\nsystems = ["sngan"]\n'}, "base file .*missing.toml does not exist"),
+    ({"a.toml": 'base = "b.toml"\n', "b.toml": 'base = "a.toml"\nsystems = ["sngan"]\n'}, "comes back to itself"),
+])
+def test_a_bad_base_is_one_line(tmp_path, files, message):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(UserError, match=message):
+        Study.from_toml(files["a.toml"], str(tmp_path / "a.toml"))
