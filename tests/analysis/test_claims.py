@@ -92,6 +92,18 @@ def test_readings_and_figures_from_synthetic_runs(tmp_path):
     assert "| holds |" in text and "inconclusive at n = 3, 3" in text and "not measured" in text
     assert "exact-zero share 0.2" in text  # the histogram's zeros (2 of 10 entries), apart from its bins
     assert "Estimators:" in text and "held-out real batch" in text
+    # the Holm column: each reading's p adjusted over every reading of the page, in page order
+    groups = load([tmp_path / "runs"])
+    ps = [r.difference.p if r.difference else None for c in CLAIMS for r in readings(groups, c)]
+    tested = [p for p in ps if p is not None]
+    shown = [row.split(" | ")[6] for row in text.splitlines()
+             if row.count(" | ") == 7 and not row.startswith(("| kind ", "|---"))]
+    assert len(shown) == len(ps) and f"over the page's {len(tested)} tests" in text
+    for p, cell in zip(ps, shown):
+        if p is None:
+            assert cell == ""
+        else:  # Holm never lowers a p, and at most multiplies it by the number of tests
+            assert p - 1e-12 <= float(cell) * 1.06 and float(cell) <= min(1.0, len(tested) * p) * 1.06 + 1e-9
 
 
 def test_old_rows_without_the_new_measures_still_read(tmp_path):
