@@ -18,16 +18,22 @@ def claim_figure(title: str, panels: Sequence[tuple[str, Series]], path: Path, l
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
+    systems = list(dict.fromkeys(system for _, series in panels for system in series))
+    colour = {system: f"C{i % 10}" for i, system in enumerate(systems)}  # the same in every panel, as one legend needs
+    legend: dict[str, object] = {}
     for ax, (name, series) in zip(axes[0], panels):
-        drawn = plot_bands(ax, series, log=log)
-        if drawn:
+        if sum(plot_bands(ax, {system: s}, log=log, color=colour[system]) for system, s in series.items()):
             ax.set_xlabel("generator step")
-            ax.legend(fontsize=7)
+            handles, labels = ax.get_legend_handles_labels()
+            legend.update((label, handle) for handle, label in zip(handles, labels) if label not in legend)
         else:
             empty(ax, "not measured in these runs")
         ax.set_title(name, fontsize=9)
     fig.suptitle(title, fontsize=10)
-    return save(fig, path, dpi=100)
+    if legend:  # one legend under the panels: a long system name in each panel would squeeze its plot
+        fig.legend(legend.values(), legend.keys(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=min(len(legend), 2), fontsize=7, frameon=False)
+    return save(fig, path, dpi=100, bbox_inches="tight")
 
 
 def histogram_figure(last: Sequence[tuple[str, Sequence[Diagnosis]]], path: Path) -> tuple[Path, str]:
