@@ -79,7 +79,8 @@ def test_bad_sweeps_are_one_line(table, message):
         Study.from_toml(f'systems = ["sngan"]\n[sweep]\n{table}\n', "s.toml").check()
 
 
-@pytest.mark.parametrize("name", ["study.toml", "norms.toml", "sweep.toml", "init.toml", "horizon.toml"])
+@pytest.mark.parametrize("name", ["study.toml", "norms.toml", "sweep.toml", "init.toml", "init-confirm.toml",
+                                  "horizon.toml"])
 def test_the_committed_study_files_resolve_and_need_no_private_paths(name, tmp_path):
     from pathlib import Path
 
