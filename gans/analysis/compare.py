@@ -9,7 +9,7 @@ import html
 from pathlib import Path
 from typing import Sequence
 
-from gans.analysis import sweep
+from gans.analysis import curve, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, load_runs
 from gans.analysis.table import COLUMNS, SystemRow, cells, diff_table, markdown, notes, table_rows, write_csv
@@ -58,8 +58,9 @@ p.note{{font-size:90%;margin:.3em 0}}img{{max-width:100%}}</style></head><body>
 
 
 def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> dict[str, Path]:
-    """Write table.md, table.csv, fid_vs_step.png, losses.png, samples.png and report.html to
-    ``out``; every system is tested against ``baseline`` (default: the first)."""
+    """Write table.md, table.csv, fid_vs_step.png, losses.png, samples.png and report.html to ``out``
+    (and fid_by_step.md where runs were scored in training); every system is tested against
+    ``baseline`` (default: the first)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -75,6 +76,10 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> di
              "Losses": plot_losses(runs, out / "losses.png"),
              "Final samples": plot_samples(runs, out / "samples.png")}
     written.update({p.name: p for p in plots.values()})
+    steps = curve.fid_by_step(runs, rows[0].baseline)
+    if steps:  # training-time FID: does the order at the end hold along the way?
+        text = curve.markdown(steps, rows[0].baseline)
+        written["fid_by_step.md"] = write_atomic(out / "fid_by_step.md", lambda f: f.write(text.encode()))
     swept = sweep.points(rows)
     if swept:  # a study's [sweep]: each system's settings ranked, its best picked
         written["sweep.md"] = write_atomic(out / "sweep.md", lambda f: f.write(sweep.markdown(swept).encode()))

@@ -1,0 +1,80 @@
+"""Training-time FID step by step: whether a ranking at one length holds at another.
+
+A final table answers "who is ahead at the end"; a reader who trained longer asks whether the order
+changed on the way. Per evaluated step this table gives each system's FID over its seeds (mean ±
+sample std, n) from the runs' eval.jsonl (--eval-every: the same fixed latents at every step), the
+order of the means, and each system's Welch difference from the baseline at that step with its p and
+Holm's adjustment over every test in the table (steps x systems): a difference that appears at one
+step of many is otherwise bound to turn up by chance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from gans.analysis.rundirs import RunDir, by_system
+from gans.analysis.stats import ALPHA, Difference, SeedStats, holm, welch
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One evaluated step: each system's FID over seeds and its difference from the baseline."""
+
+    step: int
+    fid: dict[str, SeedStats]  # systems with at least one seed evaluated at this step
+    vs_baseline: dict[str, Difference]  # the other systems, where both have a value
+    p_holm: dict[str, float | None]
+
+
+def fid_by_step(runs: Sequence[RunDir], baseline: str | None = None) -> list[StepRow]:
+    """The table's rows, in step order; ``baseline`` defaults to the first system."""
+    groups = by_system(runs)
+    baseline = baseline or next(iter(groups))
+    values: dict[int, dict[str, list[float]]] = {}
+    for system, group in groups.items():
+        for run in group:
+            for e in run.evals:
+                if e.fid is not None:
+                    values.setdefault(e.step, {}).setdefault(system, []).append(e.fid)
+    rows = []
+    for step in sorted(values):
+        at = values[step]
+        base = at.get(baseline)
+        diffs = {s: welch(v, base) for s, v in at.items() if s != baseline and base}
+        rows.append(StepRow(step, {s: SeedStats.of(v) for s, v in at.items()}, diffs, {}))
+    tests = [(r, s) for r in rows for s, d in r.vs_baseline.items() if d.p is not None]
+    for (r, s), p in zip(tests, holm([r.vs_baseline[s].p for r, s in tests])):
+        r.p_holm[s] = p
+    return rows
+
+
+def _stats(s: SeedStats | None) -> str:
+    if s is None:
+        return "—"
+    return f"{s.mean:.1f}" + (f" ± {s.std:.1f}" if s.std is not None else "") + f" (n = {s.n})"
+
+
+def _diff(d: Difference | None, p_holm: float | None) -> str:
+    if d is None:
+        return "—"
+    if d.p is None:
+        return f"{d.diff:+.1f} (no test)"
+    mark = " *" if p_holm is not None and p_holm < ALPHA else ""
+    return f"{d.diff:+.1f} [{d.low:+.1f}, {d.high:+.1f}], p = {d.p:.3f}, Holm {p_holm:.3f}{mark}"
+
+
+def markdown(rows: Sequence[StepRow], baseline: str) -> str:
+    """The table as markdown, with a line saying what each cell holds."""
+    systems = list(dict.fromkeys(s for r in rows for s in r.fid))
+    others = [s for s in systems if s != baseline]
+    head = ["step", *systems, "order (lowest FID first)", *(f"{s} - {baseline}" for s in others)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        order = " < ".join(sorted(r.fid, key=lambda s: r.fid[s].mean))
+        lines.append("| " + " | ".join([str(r.step), *(_stats(r.fid.get(s)) for s in systems), order,
+                                        *(_diff(r.vs_baseline.get(s), r.p_holm.get(s)) for s in others)]) + " |")
+    n_tests = sum(1 for r in rows for p in r.p_holm.values() if p is not None)
+    lines += ["", "Training-time FID (eval.jsonl) per step: mean ± sample std (ddof=1) over seeds, n seeds. "
+              f"Differences: Welch's t, 95% interval, p, and p Holm-adjusted over the table's {n_tests} tests; "
+              f"* where that adjusted p < {ALPHA:g}. Lower is better."]
+    return "\n".join(lines) + "\n"
