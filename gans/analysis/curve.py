@@ -5,7 +5,8 @@ changed on the way. Per evaluated step this table gives each system's FID over i
 sample std, n) from the runs' eval.jsonl (--eval-every: the same fixed latents at every step), the
 order of the means, and each system's Welch difference from the baseline at that step with its p and
 Holm's adjustment over every test in the table (steps x systems): a difference that appears at one
-step of many is otherwise bound to turn up by chance.
+step of many is otherwise bound to turn up by chance. Values equal to the baseline's on every seed
+(step 0, where systems share the untrained generator) are marked "equal" and not tested.
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def fid_by_step(runs: Sequence[RunDir], baseline: str | None = None) -> list[Ste
     for step in sorted(values):
         at = values[step]
         base = at.get(baseline)
-        diffs = {s: welch(v, base) for s, v in at.items() if s != baseline and base}
+        # systems that share the untrained generator tie exactly at step 0: nothing to test there
+        diffs = {s: welch(v, base) for s, v in at.items() if s != baseline and base and sorted(v) != sorted(base)}
         rows.append(StepRow(step, {s: SeedStats.of(v) for s, v in at.items()}, diffs, {}))
     tests = [(r, s) for r in rows for s, d in r.vs_baseline.items() if d.p is not None]
     for (r, s), p in zip(tests, holm([r.vs_baseline[s].p for r, s in tests])):
@@ -54,9 +56,9 @@ def _stats(s: SeedStats | None) -> str:
     return f"{s.mean:.1f}" + (f" ± {s.std:.1f}" if s.std is not None else "") + f" (n = {s.n})"
 
 
-def _diff(d: Difference | None, p_holm: float | None) -> str:
+def _diff(d: Difference | None, p_holm: float | None, tied: bool) -> str:
     if d is None:
-        return "—"
+        return "equal" if tied else "—"
     if d.p is None:
         return f"{d.diff:+.1f} (no test)"
     mark = " *" if p_holm is not None and p_holm < ALPHA else ""
@@ -72,7 +74,9 @@ def markdown(rows: Sequence[StepRow], baseline: str) -> str:
     for r in rows:
         order = " < ".join(sorted(r.fid, key=lambda s: r.fid[s].mean))
         lines.append("| " + " | ".join([str(r.step), *(_stats(r.fid.get(s)) for s in systems), order,
-                                        *(_diff(r.vs_baseline.get(s), r.p_holm.get(s)) for s in others)]) + " |")
+                                        *(_diff(r.vs_baseline.get(s), r.p_holm.get(s),
+                                                tied=s in r.fid and baseline in r.fid and s not in r.vs_baseline)
+                                          for s in others)]) + " |")
     n_tests = sum(1 for r in rows for p in r.p_holm.values() if p is not None)
     lines += ["", "Training-time FID (eval.jsonl) per step: mean ± sample std (ddof=1) over seeds, n seeds. "
               f"Differences: Welch's t, 95% interval, p, and p Holm-adjusted over the table's {n_tests} tests; "

@@ -69,6 +69,16 @@ def test_a_system_missing_at_a_step_is_a_dash_and_no_test(tmp_path):
     assert "| 20 | — | 70.0 (n = 1) | sngan | — |" in text
 
 
+def test_seeds_equal_to_the_baseline_are_not_tested(tmp_path):
+    for system in ("msngan", "sngan"):  # one untrained generator per seed, shared by both systems
+        for seed, fid in enumerate([500.0, 510.0]):
+            write_run(tmp_path, system, seed, evals=[{**POINT, "step": 0, "fid": fid},
+                                                     {**POINT, "step": 5, "fid": fid / (2 + (system == "sngan"))}])
+    rows = fid_by_step(load_runs([tmp_path]), "msngan")
+    assert rows[0].vs_baseline == {} and "sngan" in rows[1].vs_baseline
+    assert "| 0 | 505.0 ± 7.1 (n = 2) | 505.0 ± 7.1 (n = 2) | msngan < sngan | equal |" in markdown(rows, "msngan")
+
+
 def test_compare_writes_it_only_for_runs_scored_in_training(runs, tmp_path):
     assert "fid_by_step.md" in compare([r.path for r in runs], tmp_path / "with")
     bare = tmp_path / "bare"
