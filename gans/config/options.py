@@ -89,7 +89,7 @@ class TrainConfig:
     checkpoint_every: int = _opt(1000, "Checkpoint period in steps.", resumable=True)
     sample_every: int = _opt(500, "Sample-grid period in steps.", resumable=True)
     log_every: int = _opt(10, "Metrics period in steps.", resumable=True)
-    keep: int = _opt(3, "Checkpoints kept.", resumable=True)
+    keep: int = _opt(3, "Newest checkpoints kept (step 0's, the untrained networks, is kept too).", resumable=True)
     rollback: int = _opt(0, "On divergence, reload the last checkpoint at half the learning rate, up to N "
                             "times (0: stop).", resumable=True)
     eval_every: int = _opt(0, "Score FID (and IS, KID) every N steps into eval.jsonl and keep checkpoints/best.pt, "

@@ -259,7 +259,8 @@ class Trainer:
         path = ckpt_io.checkpoint_path(self.run_dir, self.step)
         if self.ranks.main:
             ckpt_io.save_atomic(self.state_dict(), path)
-            ckpt_io.prune(self.run_dir, self.cfg.keep)
+            # step 0 stays: the untrained generator is the baseline of a study's FID / untrained
+            ckpt_io.prune(self.run_dir, self.cfg.keep, protect=(ckpt_io.checkpoint_path(self.run_dir, 0),))
         self.ranks.barrier()
         return path
 

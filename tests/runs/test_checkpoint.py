@@ -52,3 +52,9 @@ def test_a_refused_checkpoint_stops_in_one_line_and_the_run_resumes_from_the_las
     assert steps_logged == [str(s) for s in range(1, 7)]
     for d in (run, tmp_path / "straight"):
         unlock_run(d)
+
+
+def test_pruning_keeps_the_untrained_step_0_checkpoint(tiny_cfg, tmp_path):
+    run = tmp_path / "run"
+    start_run(tiny_cfg(out=str(run), steps=8, checkpoint_every=2, keep=2)).fit(progress=False)
+    assert [s for s, _ in ckpt_io.list_checkpoints(run)] == [0, 6, 8]
