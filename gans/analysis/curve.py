@@ -15,6 +15,7 @@ from typing import Sequence
 
 from gans.analysis.rundirs import RunDir, by_system
 from gans.analysis.stats import ALPHA, Difference, SeedStats, holm, welch
+from gans.analysis.table import md_table
 
 
 @dataclass(frozen=True)
@@ -34,20 +35,19 @@ def fid_by_step(runs: Sequence[RunDir], baseline: str | None = None) -> list[Ste
     values: dict[int, dict[str, list[float]]] = {}
     for system, group in groups.items():
         for run in group:
-            for e in run.evals:
-                if e.fid is not None:
-                    values.setdefault(e.step, {}).setdefault(system, []).append(e.fid)
-    rows = []
-    for step in sorted(values):
-        at = values[step]
+            for step, fid in run.fids().items():
+                values.setdefault(step, {}).setdefault(system, []).append(fid)
+    diffs = {}
+    for step, at in values.items():
         base = at.get(baseline)
         # systems that share the untrained generator tie exactly at step 0: nothing to test there
-        diffs = {s: welch(v, base) for s, v in at.items() if s != baseline and base and sorted(v) != sorted(base)}
-        rows.append(StepRow(step, {s: SeedStats.of(v) for s, v in at.items()}, diffs, {}))
-    tests = [(r, s) for r in rows for s, d in r.vs_baseline.items() if d.p is not None]
-    for (r, s), p in zip(tests, holm([r.vs_baseline[s].p for r, s in tests])):
-        r.p_holm[s] = p
-    return rows
+        diffs[step] = {s: welch(v, base) for s, v in at.items()
+                       if s != baseline and base and sorted(v) != sorted(base)}
+    tests = [(step, s) for step, ds in diffs.items() for s, d in ds.items() if d.p is not None]
+    adjusted = dict(zip(tests, holm([diffs[step][s].p for step, s in tests])))
+    return [StepRow(step, {s: SeedStats.of(v) for s, v in values[step].items()}, diffs[step],
+                    {s: adjusted.get((step, s)) for s in diffs[step]})
+            for step in sorted(values)]
 
 
 def _stats(s: SeedStats | None) -> str:
@@ -70,13 +70,12 @@ def markdown(rows: Sequence[StepRow], baseline: str) -> str:
     systems = list(dict.fromkeys(s for r in rows for s in r.fid))
     others = [s for s in systems if s != baseline]
     head = ["step", *systems, "order (lowest FID first)", *(f"{s} - {baseline}" for s in others)]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in rows:
-        order = " < ".join(sorted(r.fid, key=lambda s: r.fid[s].mean))
-        lines.append("| " + " | ".join([str(r.step), *(_stats(r.fid.get(s)) for s in systems), order,
-                                        *(_diff(r.vs_baseline.get(s), r.p_holm.get(s),
-                                                tied=s in r.fid and baseline in r.fid and s not in r.vs_baseline)
-                                          for s in others)]) + " |")
+    body = [[str(r.step), *(_stats(r.fid.get(s)) for s in systems),
+             " < ".join(sorted(r.fid, key=lambda s: r.fid[s].mean)),
+             *(_diff(r.vs_baseline.get(s), r.p_holm.get(s),
+                     tied=s in r.fid and baseline in r.fid and s not in r.vs_baseline) for s in others)]
+            for r in rows]
+    lines = md_table(head, body)
     n_tests = sum(1 for r in rows for p in r.p_holm.values() if p is not None)
     lines += ["", "Training-time FID (eval.jsonl) per step: mean ± sample std (ddof=1) over seeds, n seeds. "
               f"Differences: Welch's t, 95% interval, p, and p Holm-adjusted over the table's {n_tests} tests; "

@@ -14,7 +14,7 @@ def plot_fid(runs: Sequence[RunDir], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    series = {f"{system} ({group[0].cfg.norm})": [{e.step: e.fid for e in r.evals if e.fid is not None} for r in group]
+    series = {f"{system} ({group[0].cfg.norm})": [r.fids() for r in group]
               for system, group in by_system(runs).items()}
     if plot_bands(ax, series):
         ax.set(xlabel="generator step", ylabel="FID (training-time)", title="FID vs step by system")

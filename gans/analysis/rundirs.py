@@ -76,6 +76,11 @@ class RunDir:
         rates = [r["steps_per_s"] for r in self.metrics[1:] or self.metrics if "steps_per_s" in r]
         return float(np.median(rates)) if rates else None
 
+    def fids(self) -> dict[int, float]:
+        """step -> training-time FID (eval.jsonl), one value per step: the last row where a resumed
+        run scored a step again."""
+        return {e.step: e.fid for e in self.evals if e.fid is not None}
+
     def series(self, key: str) -> dict[int, float]:
         """step -> value of one metrics.jsonl column (loss_d, loss_g, ...), for a seed band."""
         return {int(m["step"]): float(m[key]) for m in self.metrics if m.get(key) is not None}

@@ -224,18 +224,18 @@ def notes(rows: Sequence[SystemRow]) -> list[str]:
     return lines
 
 
-def _md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+def md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in body]
 
 
 def markdown(rows: Sequence[SystemRow]) -> str:
-    lines = _md_table(COLUMNS, [cells(r) for r in rows]) + [""]
+    lines = md_table(COLUMNS, [cells(r) for r in rows]) + [""]
     lines += [n.replace(MARK, "\\" + MARK, 1) if n.startswith(MARK) else n for n in notes(rows)]
     head, body = diff_table(rows)
     if body:
         lines += ["", f"Differences from the baseline {rows[0].baseline} (system - baseline [95% Welch "
                       f"interval], p, and p Holm-adjusted over the {len(body)} systems tested):", ""]
-        lines += _md_table(head, body)
+        lines += md_table(head, body)
     return "\n".join(lines) + "\n"
 
 

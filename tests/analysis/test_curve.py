@@ -69,6 +69,12 @@ def test_a_system_missing_at_a_step_is_a_dash_and_no_test(tmp_path):
     assert "| 20 | — | 70.0 (n = 1) | sngan | — |" in text
 
 
+def test_a_step_scored_twice_by_a_resumed_run_counts_once(tmp_path):
+    write_run(tmp_path, "sngan", 0, evals=[{**POINT, "step": 10, "fid": 80.0}, {**POINT, "step": 10, "fid": 82.0}])
+    (row,) = fid_by_step(load_runs([tmp_path]))
+    assert row.fid["sngan"].n == 1 and row.fid["sngan"].mean == 82.0
+
+
 def test_seeds_equal_to_the_baseline_are_not_tested(tmp_path):
     for system in ("msngan", "sngan"):  # one untrained generator per seed, shared by both systems
         for seed, fid in enumerate([500.0, 510.0]):
