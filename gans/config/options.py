@@ -40,7 +40,7 @@ def _norm_help() -> str:
 
 @dataclass
 class TrainConfig:
-    preset: str = _opt("sngan", "System: critic norm, loss, penalty and optimizer together.", choices=lambda: PRESETS)
+    preset: str = _opt("sngan", "System: critic norm, loss, penalty, optimizer and init together.", choices=lambda: PRESETS)
     label: str = _opt("", "Name of this system in run names, reports and wandb groups, for a preset with "
                           "changed flags (e.g. sngan-wgan). [default: the preset]")
     setting: str = _opt("", "SNGAN-paper optimizer setting (lr, betas, n-critic) instead of the preset's.",
@@ -51,7 +51,8 @@ class TrainConfig:
     d_arch: str = _opt("standard", "Critic architecture: standard convs, or depthwise-separable ones (for dsn).",
                        choices=lambda: D_ARCHS)
     init: str = _opt("torch", "Weight init: torch (PyTorch's defaults), normal02 (N(0, 0.02), zero biases, as "
-                              "chainer-gan-lib and pytorch-gan-collections), msn-code (the MSN authors' filler).",
+                              "chainer-gan-lib and pytorch-gan-collections), msn-code (the MSN authors' filler). "
+                              "Presets set their own (msngan: normal02).",
                      choices=lambda: INITS)
     g_norm: str = _opt("bn", "Generator normalization (same syntax as --norm).")
     loss: str = _opt("hinge", "Adversarial objective.", choices=_losses)

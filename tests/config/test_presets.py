@@ -29,6 +29,9 @@ def test_the_comparison_differs_only_in_the_critic():
     assert (cfgs["sngan"].norm, cfgs["sngan"].gp) == ("sn", False)
     assert cfgs["msngan"].norm.startswith("msn") and not cfgs["msngan"].gp
     assert cfgs["sngan"].loss == cfgs["msngan"].loss
+    # the init screen moved msngan alone to N(0, 0.02); a flag still restores PyTorch's default
+    assert [c.init for c in cfgs.values()] == ["torch", "torch", "normal02"]
+    assert resolve({"preset": "msngan", "init": "torch"}).init == "torch"
 
 
 def test_the_msn_papers_protocol_is_reachable_by_name():

@@ -80,7 +80,7 @@ def test_bad_sweeps_are_one_line(table, message):
 
 
 @pytest.mark.parametrize("name", ["study.toml", "norms.toml", "sweep.toml", "init.toml", "init-confirm.toml",
-                                  "horizon.toml"])
+                                  "study-torch-init.toml", "horizon.toml"])
 def test_the_committed_study_files_resolve_and_need_no_private_paths(name, tmp_path):
     from pathlib import Path
 
