@@ -15,7 +15,7 @@ seeds = [0, 1]
 jobs = 2
 [systems]
 sngan = {}
-msngan-wgan = { preset = "msngan", loss = "wgan" }
+msngan-wgan = { preset = "msngan", loss = "wgan", init = "torch" }
 [train]
 dataset = "shapes[:64]"
 image-size = 32
@@ -88,7 +88,8 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
         report = json.loads((out / "runs" / run / "eval.json").read_text())
         # the untrained generator (step 0) scored beside the final one, as the baseline of FID / untrained
         assert [r["step"] for r in report["results"]] == [0, 4] and report["protocol"]["num_samples"] == 10
-    # the untrained generator depends on the seed, not the critic: scored once per seed, shared by both systems
+    # the untrained generator depends on the seed and init, not the critic: scored once per seed, shared by both
+    # systems (msngan-wgan keeps PyTorch's init so that its generator is sngan's)
     assert len(list((out / "untrained").glob("*.json"))) == 2
     first = {run: json.loads((out / "runs" / run / "eval.json").read_text())["results"][0] for run in runs}
     for seed in (0, 1):
@@ -125,7 +126,7 @@ def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path,
     broken.write_bytes(b"not a zip file")  # there, so the study starts; unreadable, so the job fails
     config = tmp_path / "study.toml"
     config.write_text(STUDY.replace('dataset = "shapes[:64]"', f'dataset = "{broken}"')
-                      .replace("seeds = [0, 1]", "seeds = [0]").replace('msngan-wgan = { preset = "msngan", loss = "wgan" }\n', ""))
+                      .replace("seeds = [0, 1]", "seeds = [0]").replace('msngan-wgan = { preset = "msngan", loss = "wgan", init = "torch" }\n', ""))
     weights = f"inception-weights={inception_files['torch-fidelity']}"
     assert main(["study", "--config", str(config), "--out", str(tmp_path / "s"), "--eval", weights]) == 2
     captured = capsys.readouterr()
