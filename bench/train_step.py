@@ -102,7 +102,7 @@ def options(device: str, width: float, batch: int, repeats: int, images: torch.T
         if t.diagnoser and base:
             # the steps between diagnoses are the eager step (tested bitwise equal), so the row is the
             # baseline plus one diagnosis per 100 steps; timing the steps again only adds their noise
-            ms = base + median_ms(lambda: t.diagnoser(t), max(3, repeats), t.device) / 100
+            ms = base + median_ms(lambda: t.diagnoser(t.G, t.D, t.step), max(3, repeats), t.device) / 100
         else:
             ms = median_ms(t.train_step, repeats, t.device)
         base = base or ms
