@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -44,7 +45,7 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = _create_temporary(path)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -65,6 +66,18 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path``, opened for writing. Created with mode 0666 so the
+    kernel applies the umask, as for any file a program creates (mkstemp's fixed 0600 would hide
+    checkpoints and reports from the user's group whatever their umask says)."""
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
+        except FileExistsError:  # another writer's name: draw again
+            continue
 
 
 def remove_stale_temporaries(folder: str | Path) -> None:

@@ -70,3 +70,15 @@ def test_stale_temporaries_are_removed_and_nothing_else(tmp_path):
     (tmp_path / "eval.json").write_text("{}")
     remove_stale_temporaries(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["eval.json"]
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_honour_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        path = write_atomic(tmp_path / "report.html", lambda f: f.write(b"<p>"))
+        write_atomic(path, lambda f: f.write(b"<p>again"))  # replacing keeps to the umask too
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
