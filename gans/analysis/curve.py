@@ -5,8 +5,9 @@ changed on the way. Per evaluated step this table gives each system's FID over i
 sample std, n) from the runs' eval.jsonl (--eval-every: the same fixed latents at every step), the
 order of the means, and each system's Welch difference from the baseline at that step with its p and
 Holm's adjustment over every test in the table (steps x systems): a difference that appears at one
-step of many is otherwise bound to turn up by chance. Values equal to the baseline's on every seed
-(step 0, where systems share the untrained generator) are marked "equal" and not tested.
+step of many is otherwise bound to turn up by chance. Step 0 is never tested: it scores the untrained
+generator, so a difference there is the init's, not what a critic taught, and counting it would
+only inflate Holm's family; it is marked "untrained" (or "equal" where the systems share it).
 """
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ class StepRow:
     vs_baseline: dict[str, Difference]  # the other systems, where both have a value
     p_holm: dict[str, float | None]
 
+    @property
+    def untrained(self) -> bool:
+        """Step 0: the untrained generators, shown but not tested."""
+        return self.step == 0
+
 
 def fid_by_step(runs: Sequence[RunDir], baseline: str | None = None) -> list[StepRow]:
     """The table's rows, in step order; ``baseline`` defaults to the first system."""
@@ -40,9 +46,7 @@ def fid_by_step(runs: Sequence[RunDir], baseline: str | None = None) -> list[Ste
     diffs = {}
     for step, at in values.items():
         base = at.get(baseline)
-        # systems that share the untrained generator tie exactly at step 0: nothing to test there
-        diffs[step] = {s: welch(v, base) for s, v in at.items()
-                       if s != baseline and base and sorted(v) != sorted(base)}
+        diffs[step] = {} if step == 0 else {s: welch(v, base) for s, v in at.items() if s != baseline and base}
     tests = [(step, s) for step, ds in diffs.items() for s, d in ds.items() if d.p is not None]
     adjusted = dict(zip(tests, holm([diffs[step][s].p for step, s in tests])))
     return [StepRow(step, {s: SeedStats.of(v) for s, v in values[step].items()}, diffs[step],
@@ -56,13 +60,21 @@ def _stats(s: SeedStats | None) -> str:
     return f"{s.mean:.1f}" + (f" ± {s.std:.1f}" if s.std is not None else "") + f" (n = {s.n})"
 
 
-def _diff(d: Difference | None, p_holm: float | None, tied: bool) -> str:
+def _diff(d: Difference | None, p_holm: float | None, untrained: str) -> str:
     if d is None:
-        return "equal" if tied else "—"
+        return untrained or "—"
     if d.p is None:
         return f"{d.diff:+.1f} (no test)"
     mark = " *" if p_holm is not None and p_holm < ALPHA else ""
     return f"{d.diff:+.1f} [{d.low:+.1f}, {d.high:+.1f}], p = {d.p:.3f}, Holm {p_holm:.3f}{mark}"
+
+
+def _untrained(row: StepRow, system: str, baseline: str) -> str:
+    """What an untested step-0 cell says: whether the two untrained generators were the same."""
+    if not row.untrained or system not in row.fid or baseline not in row.fid:
+        return ""
+    a, b = row.fid[system], row.fid[baseline]
+    return "equal" if (a.n, a.mean, a.std) == (b.n, b.mean, b.std) else "untrained"
 
 
 def markdown(rows: Sequence[StepRow], baseline: str) -> str:
@@ -72,12 +84,12 @@ def markdown(rows: Sequence[StepRow], baseline: str) -> str:
     head = ["step", *systems, "order (lowest FID first)", *(f"{s} - {baseline}" for s in others)]
     body = [[str(r.step), *(_stats(r.fid.get(s)) for s in systems),
              " < ".join(sorted(r.fid, key=lambda s: r.fid[s].mean)),
-             *(_diff(r.vs_baseline.get(s), r.p_holm.get(s),
-                     tied=s in r.fid and baseline in r.fid and s not in r.vs_baseline) for s in others)]
+             *(_diff(r.vs_baseline.get(s), r.p_holm.get(s), _untrained(r, s, baseline)) for s in others)]
             for r in rows]
     lines = md_table(head, body)
     n_tests = sum(1 for r in rows for p in r.p_holm.values() if p is not None)
     lines += ["", "Training-time FID (eval.jsonl) per step: mean ± sample std (ddof=1) over seeds, n seeds. "
               f"Differences: Welch's t, 95% interval, p, and p Holm-adjusted over the table's {n_tests} tests; "
-              f"* where that adjusted p < {ALPHA:g}. Lower is better."]
+              f"* where that adjusted p < {ALPHA:g}. Lower is better. Step 0 (the untrained generators) is "
+              "shown, not tested."]
     return "\n".join(lines) + "\n"

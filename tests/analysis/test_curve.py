@@ -90,3 +90,15 @@ def test_compare_writes_it_only_for_runs_scored_in_training(runs, tmp_path):
     bare = tmp_path / "bare"
     write_run(bare, "sngan", 0, numbers={"fid": [50.0]})
     assert "fid_by_step.md" not in compare([bare], tmp_path / "without")
+
+
+def test_untrained_generators_that_differ_by_init_are_shown_not_tested(tmp_path):
+    """Step 0 scores the init, not the critic: it stays out of Holm's family (it was counted before)."""
+    for system, start in (("msngan", 500.0), ("sngan", 540.0)):
+        for seed in range(3):
+            write_run(tmp_path, system, seed, evals=[{**POINT, "step": 0, "fid": start + seed},
+                                                     {**POINT, "step": 5, "fid": start / 3 + 7 * seed}])
+    rows = fid_by_step(load_runs([tmp_path]), "msngan")
+    assert rows[0].vs_baseline == {} and rows[0].p_holm == {}
+    assert rows[1].p_holm["sngan"] == pytest.approx(rows[1].vs_baseline["sngan"].p)  # a family of one
+    assert "| untrained |" in markdown(rows, "msngan") and "over the table's 1 tests" in markdown(rows, "msngan")

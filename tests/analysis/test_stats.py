@@ -56,3 +56,27 @@ def test_holm_adjusted_p_rejects_exactly_what_the_step_down_procedure_rejects(se
 def test_holm_keeps_untested_entries_and_a_single_test_unchanged():
     assert holm([0.01, None, 0.04]) == [pytest.approx(0.02), None, pytest.approx(0.04)]
     assert holm([0.03]) == [pytest.approx(0.03)] and holm([0.6, 0.7]) == [1.0, 1.0]
+
+
+# Defects found in review (issue 28): each of these failed before the fix.
+def test_welch_takes_p_from_the_same_finite_values_as_its_interval():
+    a, b = [254.8, 289.0, 239.8, float("nan")], [214.2, 204.0, 216.5, 222.1, None]
+    d = welch(a, b)
+    ref = stats.ttest_ind([254.8, 289.0, 239.8], [214.2, 204.0, 216.5, 222.1], equal_var=False)
+    assert d.p == pytest.approx(ref.pvalue) and (d.n_a, d.n_b) == (3, 4)
+    assert (d.excluded_a, d.excluded_b) == (1, 1)
+
+
+def test_a_diverged_run_is_counted_not_hidden():
+    s = SeedStats.of([1.0, float("inf"), 2.0, float("nan")])
+    assert (s.n, s.excluded) == (2, 2)
+
+
+def test_holm_treats_nan_as_untested_instead_of_corrupting_the_family():
+    assert holm([0.04, float("nan"), 0.01, 0.03]) == [pytest.approx(0.06), None, pytest.approx(0.03), pytest.approx(0.06)]
+
+
+def test_two_groups_without_variance_are_inconclusive_not_significant():
+    d = welch([3.0, 3.0, 3.0], [5.0, 5.0, 5.0])
+    assert d.p is None and not d.significant and d.reason == "no variance"
+    assert verdict(d, -1) == "inconclusive (no variance)"
