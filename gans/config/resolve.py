@@ -117,7 +117,7 @@ def validate(cfg: TrainConfig) -> None:
             get_norm(getattr(cfg, name))
         except ValueError as e:
             raise UserError(f"{flag(name)}: {e}") from None
-    for name in ("loss", "lr_decay", "d_pass", "arch", "d_arch", "init", "precision"):
+    for name in ("loss", "lr_decay", "d_pass", "arch", "d_arch", "init", "g_init", "precision"):
         allowed = choices(name)
         if getattr(cfg, name) not in allowed:
             raise UserError(f"unknown {flag(name)} {getattr(cfg, name)!r}; choose one of {', '.join(allowed)}")

@@ -26,7 +26,7 @@ def pick_device(name: str | torch.device) -> torch.device:
 
 def build_generator(cfg: "TrainConfig") -> nn.Module:
     G = NETWORKS[cfg.arch][0]
-    return G(cfg.z_dim, cfg.width, cfg.image_size, cfg.channels, cfg.g_norm, init=cfg.init)
+    return G(cfg.z_dim, cfg.width, cfg.image_size, cfg.channels, cfg.g_norm, init=cfg.generator_init)
 
 
 def build_discriminator(cfg: "TrainConfig") -> nn.Module:
