@@ -14,6 +14,7 @@ import tomli_w
 from gans.analysis.sweep import SWEPT
 from gans.config import FIELDS, PRESETS, TrainConfig, field_name, resolve
 from gans.core.errors import UserError
+from gans.study.search import Space, draw_name
 
 EXECUTORS = ("local", "slurm")
 STUDY_FILE = "study.toml"
@@ -41,6 +42,10 @@ class Study:
     # flag -> values: every system is run at every combination (the same grid for all, as Kurach et
     # al. 2019 give each normalization the same budget); the report picks each system's best by FID
     sweep: dict[str, list[Any]] = field(default_factory=dict)
+    # a random search (gans.study.search): K configurations drawn once from a declared distribution,
+    # the same K for every system; the report draws each system's expected-best-of-k curve
+    search: dict[str, Any] = field(default_factory=dict)
+    source: str = field(default="", compare=False)  # the file it was read from, for errors; not part of the study
 
     def __post_init__(self) -> None:
         # keys as fields are named, however the file or flags spelled them (n-critic, n_critic)
@@ -48,6 +53,7 @@ class Study:
         self.eval = {field_name(k): v for k, v in self.eval.items()}
         self.systems = {name: {field_name(k): v for k, v in (flags or {}).items()} for name, flags in self.systems.items()}
         self.sweep = {field_name(k): v for k, v in self.sweep.items()}
+        self.search = {field_name(k): v for k, v in self.search.items()}
 
     @classmethod
     def from_toml(cls, text: str, source: str, _seen: tuple[Path, ...] = ()) -> "Study":
@@ -58,7 +64,7 @@ class Study:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise UserError(f"{source} is not valid TOML ({e}); fix the file") from None
-        known = {f.name for f in dataclasses.fields(cls)} | {"base"}
+        known = {f.name for f in dataclasses.fields(cls)} - {"source"} | {"base"}
         unknown = sorted(set(map(field_name, raw)) - known)
         if unknown:
             raise UserError(f"{source}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(known))}")
@@ -72,7 +78,7 @@ class Study:
             raise UserError(f"{source}: 'systems' must list presets (systems = [\"sngan\", ...]) or be a table "
                             "of name = {{preset = ..., flags...}}")
         try:
-            study = cls(systems=systems, **raw)
+            study = cls(systems=systems, **raw, source=source)
         except (TypeError, AttributeError) as e:
             raise UserError(f"{source}: {e}; see gans study --help for the file's layout") from None
         return study
@@ -85,7 +91,7 @@ class Study:
         if not path.is_file():
             raise UserError(f"{source}: base file {path} does not exist; give base a path relative to {source}")
         base = cls.from_toml(path.read_text(), str(path), (*seen, path))
-        merged = {f.name: getattr(base, f.name) for f in dataclasses.fields(cls)}
+        merged = {f.name: getattr(base, f.name) for f in dataclasses.fields(cls) if f.name != "source"}
         for table in ("train", "eval"):
             merged[table] = {**merged[table], **{field_name(k): v for k, v in raw.pop(table, {}).items()}}
         return {**merged, **raw}
@@ -99,13 +105,22 @@ class Study:
                "max-requeues": self.max_requeues,
                "systems": {name: keys(flags) for name, flags in self.systems.items()},
                "train": keys(self.train), "eval": keys(self.eval), "slurm": keys(self.slurm),
-               **({"sweep": keys(self.sweep)} if self.sweep else {})}
+               **({"sweep": keys(self.sweep)} if self.sweep else {}),
+               **({"search": keys(self.search)} if self.search else {})}
         return "# A gans study; `gans study --config THIS_FILE --out DIR` repeats it.\n" + tomli_w.dumps(doc)
 
     def same_experiment(self, other: "Study") -> bool:
         """Whether two studies give the same runs (how many at once, and where, does not matter)."""
         how = {"jobs": 1, "executor": "local", "timeout_min": 0, "max_requeues": 0, "slurm": {}}
         return dataclasses.replace(self, **how).to_toml() == dataclasses.replace(other, **how).to_toml()
+
+    @property
+    def where(self) -> str:
+        """How an error names this study: its file, when it came from one."""
+        return f"{self.source}: " if self.source else ""
+
+    def space(self) -> Space:
+        return Space.of(self.search, f"{self.where}[search]")
 
     def check(self) -> None:
         if not self.seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds):
@@ -125,11 +140,16 @@ class Study:
         check_slurm_keys(self.slurm)
         bad = sorted(set(map(field_name, self.eval)) - set(EVAL_KEYS))
         if bad:
-            raise UserError(f"[eval] has no key {bad[0]!r}; valid keys: {', '.join(EVAL_KEYS)}")
+            raise UserError(f"{self.where}[eval] has no key {_key(bad[0])!r}; valid keys: "
+                            f"{', '.join(map(_key, EVAL_KEYS))}")
         for k in ("out", "seed", "preset", "label"):
             if k in self.train or k in self.sweep:
                 raise UserError(f"[{'train' if k in self.train else 'sweep'}] cannot set {k!r}: the study sets it "
                                 "for each run")
+        if self.sweep and self.search:
+            raise UserError(f"{self.where}a study has a [sweep] grid or a [search], not both; split it into two files")
+        if self.search:
+            self.space()
         for k, values in self.sweep.items():
             if k not in FIELDS:
                 raise UserError(f"[sweep] has no flag {k!r}; sweep train flags, e.g. lr = [1e-4, 2e-4]")
@@ -158,12 +178,22 @@ def check_slurm_keys(table: dict[str, Any]) -> None:
                             f"{', '.join(k.replace('_', '-') for k in valid)}")
 
 
+def _key(name: str) -> str:
+    """A key as study files and the README spell it (num-samples), whatever the code calls it."""
+    return name.replace("_", "-")
+
+
 def _value_name(v: Any) -> str:
     return ":".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
 
 
 def variants(study: Study) -> dict[str, dict[str, Any]]:
-    """Each system at each point of the sweep (the systems as they are without one), name -> flags."""
+    """Each system at each point of the sweep, or at each of the search's draws (the systems as they
+    are without either), name -> flags."""
+    if study.search:
+        space = study.space()
+        return {f"{name}{SWEPT}{draw_name(i, space.k)}": {**flags, **point, "preset": flags.get("preset", name)}
+                for name, flags in study.systems.items() for i, point in enumerate(space.draws())}
     if not study.sweep:
         return dict(study.systems)
     keys = list(study.sweep)
@@ -181,11 +211,18 @@ def run_configs(study: Study, root: Path) -> list[TrainConfig]:
     for name, flags in study.systems.items():
         preset = flags.get("preset", name)
         if preset not in PRESETS:
-            raise UserError(f"system {name!r}: unknown preset {preset!r}; give it preset = one of {', '.join(PRESETS)}")
-    return [resolve({**study.train, **flags, "preset": flags.get("preset", name),
-                     "label": "" if name == flags.get("preset", name) else name, "seed": seed,
-                     "out": str(root / "runs" / f"{name}-seed{seed}")})
-            for seed in study.seeds for name, flags in variants(study).items()]
+            raise UserError(f"{study.where}[systems] {name}: unknown preset {preset!r}; give it preset = one of "
+                            f"{', '.join(PRESETS)}")
+    out = []
+    for seed in study.seeds:
+        for name, flags in variants(study).items():
+            try:
+                out.append(resolve({**study.train, **flags, "preset": flags.get("preset", name),
+                                    "label": "" if name == flags.get("preset", name) else name, "seed": seed,
+                                    "out": str(root / "runs" / f"{name}-seed{seed}")}))
+            except UserError as e:  # say which table or system set the bad value, not only the flag
+                raise UserError(f"{study.where}system {name} with [train]: {e}") from None
+    return out
 
 
 def protocol_of(study: Study, cfg: TrainConfig):
