@@ -42,19 +42,21 @@ class Uint8Generator(torch.nn.Module):
         return to_uint8(self.G(z))
 
 
-def images_per_s(num: int, device: str, weights: Path, batch: int, workdir: Path) -> tuple[float, float]:
+def images_per_s(num: int, device: str, weights: Path, batch: int, workdir: Path,
+                 reference_num: int | None = None) -> tuple[float, float]:
     import torch_fidelity
     from torch_fidelity.generative_model_modulewrapper import GenerativeModelModuleWrapper
 
     torch.manual_seed(0)
     G = Generator(128, 1.0, 32, 3).to(device).eval()
     reference = workdir / "reference.npz"
-    np.savez(reference, x=make_shapes(max(num, 100), size=32, seed=3).numpy())
+    np.savez(reference, x=make_shapes(reference_num or max(num, 100), size=32, seed=3).numpy())
     inception = open_inception(weights, device)
     ref = get_reference(str(reference), inception, cache_dir=workdir / "cache",
                         features_of=lambda x: extract(x.split(batch), inception))
+    kid_subset = min(1000, num, reference_num or num)  # KID's subsets are drawn from both sides
     protocol = Protocol(name="bench", num_samples=num, repeats=1, reference=str(reference),
-                        kid_subset_size=min(1000, num))
+                        kid_subset_size=kid_subset)
 
     def ours() -> None:
         score_draws(lambda seed: generate(G, num, seed, batch), inception, ref, protocol)
@@ -62,7 +64,7 @@ def images_per_s(num: int, device: str, weights: Path, batch: int, workdir: Path
     kwargs = dict(input1=GenerativeModelModuleWrapper(Uint8Generator(G), 128, "normal", 0),
                   input1_model_num_samples=num, input2=ImageDataset(torch.from_numpy(np.load(reference)["x"])),
                   input2_cache_name="bench-reference", cache_root=str(workdir / "tf-cache"), cache=True,
-                  cuda=device.startswith("cuda"), isc=True, fid=True, kid=True, kid_subset_size=min(1000, num),
+                  cuda=device.startswith("cuda"), isc=True, fid=True, kid=True, kid_subset_size=kid_subset,
                   feature_extractor_weights_path=str(weights), batch_size=batch, verbose=False,
                   samples_shuffle=False)
 
@@ -104,6 +106,10 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--inception-weights", type=Path, help="[default: a random-weight Inception file]")
+    ap.add_argument("--reference-num", type=int, help="reference images [default: max(--num, 100)]")
+    ap.add_argument("--frechet-samples", default="1000,10000",
+                    help="comma-separated sample counts of the Fréchet rows [default: 1000,10000]")
+    ap.add_argument("--frechet-dim", type=int, default=2048, help="feature dimension of the Fréchet rows")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", message=".*DataLoader will create")  # torch-fidelity's 4 workers on 2 cores
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,15 +118,15 @@ def main() -> None:
         if weights is None:
             weights = workdir / "random-inception.pth"
             torch.save(random_inception().state_dict(), weights)
-        ours, fidelity = images_per_s(args.num, args.device, weights, args.batch_size, workdir)
+        ours, fidelity = images_per_s(args.num, args.device, weights, args.batch_size, workdir, args.reference_num)
     print(f"\nIS + FID + KID of one draw of {args.num} generated images ({args.device}, batch {args.batch_size})")
     print("| run | images/s | ratio |\n|---|---|---|")
     print(f"| torch_fidelity.calculate_metrics (baseline) | {fidelity:.1f} | 1.00 |")
     print(f"| gans eval draw | {ours:.1f} | {ours / fidelity:.2f} |")
-    print("\nFréchet distance, 2048-d (scipy.linalg.sqrtm baseline)")
+    print(f"\nFréchet distance, {args.frechet_dim}-d (scipy.linalg.sqrtm baseline)")
     print("| samples on one side | ours s | scipy s | speed-up | relative difference |\n|---|---|---|---|---|")
-    for n in (1000, 10000):
-        t_ours, t_scipy, _, gap = frechet_seconds(n)
+    for n in (int(x) for x in args.frechet_samples.split(",")):
+        t_ours, t_scipy, _, gap = frechet_seconds(n, args.frechet_dim)
         print(f"| {n} | {t_ours:.2f} | {t_scipy:.2f} | {t_scipy / t_ours:.1f}x | {gap:.1e} |")
 
 
