@@ -192,8 +192,10 @@ def variants(study: Study) -> dict[str, dict[str, Any]]:
     are without either), name -> flags."""
     if study.search:
         space = study.space()
+        # draw by draw, every system at each: a search stopped part-way has given every system the
+        # same draws so far, which a system-by-system order would not
         return {f"{name}{SWEPT}{draw_name(i, space.k)}": {**flags, **point, "preset": flags.get("preset", name)}
-                for name, flags in study.systems.items() for i, point in enumerate(space.draws())}
+                for i, point in enumerate(space.draws()) for name, flags in study.systems.items()}
     if not study.sweep:
         return dict(study.systems)
     keys = list(study.sweep)
