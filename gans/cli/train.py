@@ -16,7 +16,9 @@ from gans.runs.tracking import wandb_settings
 @cli.command(context_settings=CONTEXT)
 @train_options
 @click.option("--config", "config_file", type=click.Path(), help="TOML file whose keys are these flag names; flags override it.")
-@click.option("--resume", type=click.Path(), help="Continue RUN_DIR from its latest checkpoint.")
+@click.option("--resume", type=click.Path(), help="Continue RUN_DIR from its latest checkpoint, or from one of its "
+              "checkpoint files (RUN_DIR/checkpoints/ckpt_N.pt); what was logged and saved after it is moved "
+              "to RUN_DIR/dropped-TIMESTAMP*, not deleted.")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and parameter counts, then exit.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 @click.option("--nproc", type=click.IntRange(min=1), help="Train on N processes (GPUs, or CPU processes on gloo) through torchrun; "
@@ -31,6 +33,7 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
       gans train --preset msngan --steps 2000 --width 0.25 --dataset cifar10
       gans train --preset wgan-gp --dataset cifar10 --data-dir data      (on a GPU)
       gans train --resume runs/msngan-seed0 --steps 200000
+      gans train --resume runs/msngan-seed0/checkpoints/ckpt_00010000.pt
     """
     from gans.training.launch import dry_run_report, launch_processes, resume_config_of, resume_run, start_run
 

@@ -24,8 +24,31 @@ BEST = "best.pt"  # the best by training-time FID; never pruned
 _NAME = re.compile(r"^ckpt_(\d+)\.pt$")
 
 
+class CorruptCheckpoint(UserError):
+    """A checkpoint that does not load (a kill or a full disk cut it short); ``previous`` is the
+    newest earlier checkpoint of the same run that does, when there is one."""
+
+    def __init__(self, path: Path, cause: str, previous: Path | None) -> None:
+        self.path, self.cause, self.previous = path, cause, previous
+        fix = (f"use the previous good checkpoint {previous}" if previous else
+               "no earlier checkpoint of this run loads")
+        super().__init__(f"{path} is truncated or corrupt ({cause}); {fix}")
+
+
 def checkpoint_path(run_dir: str | Path, step: int) -> Path:
     return Path(run_dir) / CKPT_DIR / f"ckpt_{step:08d}.pt"
+
+
+def run_dir_of(path: str | Path) -> Path | None:
+    """The run directory a checkpoint file belongs to (RUN/checkpoints/FILE), else None."""
+    p = Path(path)
+    return p.parent.parent if p.parent.name == CKPT_DIR else None
+
+
+def step_of(path: str | Path) -> int | None:
+    """The step in a ckpt_N.pt file's name (None for best.pt and other names)."""
+    m = _NAME.match(Path(path).name)
+    return int(m.group(1)) if m else None
 
 
 def save_atomic(obj: Any, path: str | Path) -> Path:
@@ -51,6 +74,46 @@ def prune(run_dir: str | Path, keep: int, protect: tuple[Path, ...] = ()) -> Non
     for _, p in list_checkpoints(run_dir)[:-keep]:
         if p not in protect:
             p.unlink(missing_ok=True)
+
+
+def set_aside_after(run_dir: str | Path, step: int, folder: Path) -> list[int]:
+    """Move the checkpoints of steps after ``step`` into ``folder`` (a resume from an earlier
+    checkpoint abandons them: left in place, the new run's saves would replace them and a later
+    resume would continue the abandoned run). Returns their steps."""
+    later = [(s, p) for s, p in list_checkpoints(run_dir) if s > step]
+    best = Path(run_dir) / CKPT_DIR / BEST
+    if best.is_file() and (best_step := _step_inside(best)) is not None and best_step > step:
+        later.append((best_step, best))  # the best of the abandoned steps: the new run's best replaces it
+    if later:
+        folder.mkdir(parents=True, exist_ok=True)
+    for _, p in later:
+        p.rename(folder / p.name)
+    return sorted({s for s, _ in later})
+
+
+def _step_inside(path: Path) -> int | None:
+    try:
+        return int(torch.load(path, map_location="cpu", weights_only=True, mmap=True)["step"])
+    except Exception:  # unreadable: not this function's to judge; it stays where it is
+        return None
+
+
+def loads(path: Path) -> bool:
+    """Whether ``path`` opens as a gans checkpoint; the tensors are memory-mapped, not read."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # a damaged file fails in many ways; any of them means "not this one"
+        return False
+    return isinstance(state, dict) and state.get("format") == FORMAT
+
+
+def previous_good(path: Path) -> Path | None:
+    """The newest checkpoint of ``path``'s run before it that loads (None outside a run)."""
+    run_dir, step = run_dir_of(path), step_of(path)
+    if run_dir is None:
+        return None
+    earlier = [p for s, p in list_checkpoints(run_dir) if p != path and (step is None or s < step)]
+    return next((p for p in reversed(earlier) if loads(p)), None)
 
 
 def resolve_checkpoint(path: str | Path) -> Path:
@@ -79,8 +142,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise UserError(f"{p} was refused by the safe loader ({what}; nothing in it was executed); "
                         "pass a checkpoint written by gans") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
-        raise UserError(f"{p} is truncated or corrupt ({type(e).__name__}); "
-                        "use an earlier checkpoint from the same run") from None
+        raise CorruptCheckpoint(p, type(e).__name__, previous_good(p)) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise UserError(f"{p} is not a gans checkpoint; pass a file written by `gans train`")
     missing = [k for k in ("step", "config", "G", "D") if k not in ckpt]

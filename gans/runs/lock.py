@@ -55,12 +55,16 @@ def lock_run(run_dir: str | Path) -> Path:
     return path
 
 
+def holds(run_dir: str | Path) -> bool:
+    """Whether this process holds ``run_dir``'s lock."""
+    return Path(run_dir).resolve() in _held
+
+
 def unlock_run(run_dir: str | Path) -> None:
     """Let go early (tests, and processes that go on to other work); exiting does the same."""
     fd = _held.pop(Path(run_dir).resolve(), None)
     if fd is not None:
         os.close(fd)
-
 
 
 def check_not_locked(run_dir: str | Path) -> None:

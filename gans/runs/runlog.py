@@ -1,16 +1,26 @@
 """A run's append-only logs: metrics.jsonl (losses every --log-every steps), eval.jsonl
-(training-time evaluations) and diagnostics.jsonl (--diagnose-every). Rows past the step a run resumes from (written by a run that was
-killed later) are dropped first, so each step appears once."""
+(training-time evaluations) and diagnostics.jsonl (--diagnose-every). Rows past the step a run
+resumes from (written by a run that was killed later, or that went on past an earlier checkpoint
+it is resumed from) leave the logs first, so each step appears once; they are kept in a side file,
+RUN/dropped-TIMESTAMP.jsonl, never deleted."""
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gans.core.files import WriteFailed, write_atomic
 
 METRICS, EVALS, DIAGNOSTICS = "metrics.jsonl", "eval.jsonl", "diagnostics.jsonl"
+LOGS = {METRICS: "metrics", EVALS: "evaluations", DIAGNOSTICS: "diagnostics"}  # file -> what its rows are
+DROPPED_GLOB = "dropped-*.jsonl"
+
+
+def dropped_name(stamp: str | None = None) -> str:
+    """The side file's name: the time of the resume that set the rows aside."""
+    return f"dropped-{stamp or time.strftime('%Y%m%d-%H%M%S')}.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -31,6 +41,56 @@ def _rows(text: str) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """Rows a resume took out of the logs: where they went, which steps and which logs."""
+
+    path: Path
+    first: int
+    last: int
+    logs: tuple[str, ...]  # the log files they came from, in LOGS order
+
+    def describe(self) -> str:
+        kinds = [LOGS[name] for name in self.logs]
+        what = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+        steps = f"step {self.first}" if self.first == self.last else f"steps {self.first}-{self.last}"
+        return f"{what} of {steps} are moved to {self.path}"
+
+
+def set_aside(run_dir: Path, step: int, aside: Path | None = None) -> SetAside | None:
+    """Take the rows logged after ``step`` out of the run's logs and append them to ``aside``
+    (default: a new RUN/dropped-TIMESTAMP.jsonl), each with a "log" key naming its file, so a reader
+    can put them back. A torn last row (a kill mid-append) is dropped, as it cannot be read."""
+    moved: list[dict[str, Any]] = []
+    for name in LOGS:
+        path = run_dir / name
+        logged = path.read_text() if path.exists() else ""
+        rows = _rows(logged)
+        kept = [r for r in rows if r["step"] <= step]
+        moved += [{"log": name, **r} for r in rows if r["step"] > step]
+        if len(kept) != len(rows) or (logged and not logged.endswith("\n")):  # rows past the step, or a torn one
+            if len(kept) != len(rows):  # the side file first: a kill between the two writes loses nothing
+                aside = aside or new_side_file(run_dir)
+                old = aside.read_text() if aside.exists() else ""
+                extra = old + "".join(json.dumps(r) + "\n" for r in moved if r["log"] == name)
+                write_atomic(aside, lambda f: f.write(extra.encode()))
+            text = "".join(json.dumps(r) + "\n" for r in kept).encode()
+            write_atomic(path, lambda f: f.write(text))
+    if not moved:
+        return None
+    steps = [r["step"] for r in moved]
+    return SetAside(aside, min(steps), max(steps), tuple(dict.fromkeys(r["log"] for r in moved)))
+
+
+def new_side_file(run_dir: Path) -> Path:
+    path = run_dir / dropped_name()
+    n = 1
+    while path.exists():  # two resumes within a second
+        n += 1
+        path = run_dir / dropped_name(f"{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+    return path
+
+
 class RunLog:
     """``write=False`` (the other ranks of a multi-process run) keeps the clock and writes nothing."""
 
@@ -40,17 +100,12 @@ class RunLog:
         self.metrics = (run_dir / METRICS).open("a") if write else None
         self.evals = self.diagnostics = None  # opened at their first row: runs without one get no empty file
 
-    def trim(self, step: int) -> None:
-        """Drop rows logged after ``step`` (a resume or rollback point); restart the steps/s clock."""
-        for name in (METRICS, EVALS, DIAGNOSTICS) if self.write else ():
-            path = self.run_dir / name
-            logged = path.read_text() if path.exists() else ""
-            rows = _rows(logged)
-            kept = [r for r in rows if r["step"] <= step]
-            if len(kept) != len(rows) or (logged and not logged.endswith("\n")):  # rows past the step, or a torn one
-                text = "".join(json.dumps(r) + "\n" for r in kept).encode()
-                write_atomic(path, lambda f: f.write(text))
+    def trim(self, step: int) -> SetAside | None:
+        """Set aside rows logged after ``step`` (a resume or rollback point, see :func:`set_aside`);
+        restart the steps/s clock."""
+        moved = set_aside(self.run_dir, step) if self.write else None
         self._clock = (time.perf_counter(), step)
+        return moved
 
     def train(self, step: int, values: dict[str, float]) -> dict[str, float]:
         """Append a metrics row with the steps/s since the last one; return the row."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 import shutil
 import time
 from pathlib import Path
@@ -14,8 +15,10 @@ from gans.config import TrainConfig, flag, read_config_file, resolve, resume_con
 from gans.core.errors import UserError
 from gans.core.files import check_writable, remove_stale_temporaries
 from gans.models import NORMS, count_parameters
-from gans.runs.lock import check_not_locked, lock_run
+from gans.runs.lock import check_not_locked, holds, lock_run, unlock_run
 from gans.runs.networks import build_discriminator, build_generator
+from gans.runs.runlog import new_side_file, set_aside
+from gans.training.learned import learned_lines
 from gans.training.trainer import Trainer
 
 
@@ -44,37 +47,86 @@ def start_run(cfg: TrainConfig) -> Trainer:
     return trainer
 
 
-def resume_config_of(run_dir: str | Path, flags: dict[str, Any], config_file: str | None) -> tuple[TrainConfig, Path]:
-    """The config a resume would continue with, and the checkpoint it starts from."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise UserError(f"--resume {run_dir}: no such run directory; pass the --out of an earlier run")
-    if not ckpt_io.list_checkpoints(run_dir):
-        raise UserError(f"--resume {run_dir}: no checkpoint in {run_dir / ckpt_io.CKPT_DIR}; "
+def resume_target(target: str | Path) -> tuple[Path, Path | None]:
+    """The run directory ``--resume`` names and the checkpoint file it names (None: the run's
+    latest). Checked before anything is written: a folder that is not a run gets no lock file."""
+    p = Path(target)
+    if p.is_file():
+        run_dir = ckpt_io.run_dir_of(p)
+        if run_dir is None:
+            raise UserError(f"--resume {p}: a checkpoint file must be in its run's {ckpt_io.CKPT_DIR}/ folder; "
+                            f"pass RUN or RUN/{ckpt_io.CKPT_DIR}/ckpt_N.pt")
+        return run_dir, p
+    if not p.is_dir():
+        raise UserError(f"--resume {p}: no such run directory or checkpoint file; pass the --out of an "
+                        "earlier run, or one of its checkpoints")
+    if not ckpt_io.list_checkpoints(p):
+        raise UserError(f"--resume {p}: no checkpoint in {p / ckpt_io.CKPT_DIR}; "
                         "start a new run with --out instead")
-    path = ckpt_io.resolve_checkpoint(run_dir)
-    state = ckpt_io.load_checkpoint(path)
+    return p, None
+
+
+def _load_to_resume(path: Path) -> dict[str, Any]:
+    try:
+        return ckpt_io.load_checkpoint(path)
+    except ckpt_io.CorruptCheckpoint as e:
+        if e.previous is None:
+            raise
+        raise UserError(f"{e.path} is truncated or corrupt ({e.cause}); resume from the previous good "
+                        f"checkpoint with: gans train --resume {shlex.quote(str(e.previous))}") from None
+
+
+def resume_config_of(target: str | Path, flags: dict[str, Any], config_file: str | None) -> tuple[TrainConfig, Path]:
+    """The config a resume would continue with, and the checkpoint it starts from: ``target`` is a
+    run directory (its latest checkpoint) or one of its checkpoint files."""
+    run_dir, path = resume_target(target)
+    path = path or ckpt_io.resolve_checkpoint(run_dir)
+    state = _load_to_resume(path)
     changes = {**(read_config_file(config_file) if config_file else {}), **flags}
     changes.pop("out", None)
     cfg = resume_config(state["config"], changes, run_dir)
     if cfg.steps <= state["step"]:
-        raise UserError(f"{run_dir} is already at step {state['step']}; pass {flag('steps')} larger than that")
+        where = run_dir if path == ckpt_io.latest(run_dir) else path
+        raise UserError(f"{where} is already at step {state['step']}; pass {flag('steps')} larger than that")
     return cfg, path
 
 
-def resume_run(run_dir: str | Path, flags: dict[str, Any], config_file: str | None = None) -> Trainer:
-    if Path(run_dir).is_dir():  # (a missing one is resume_config_of's error)
-        check_writable(run_dir)
-        if _writes_run():  # refused while another process writes it; from here on its last checkpoint is final
-            lock_run(run_dir)
-            for folder in (Path(run_dir), Path(run_dir) / ckpt_io.CKPT_DIR):  # saves cut off by a kill
-                remove_stale_temporaries(folder)
-    cfg, path = resume_config_of(run_dir, flags, config_file)
-    trainer = Trainer(cfg)
-    trainer.load_state_dict(ckpt_io.load_checkpoint(path), path)
+def resume_run(target: str | Path, flags: dict[str, Any], config_file: str | None = None) -> Trainer:
+    """Continue a run from its latest checkpoint, or from the checkpoint file ``target``. What the
+    run logged or saved after that checkpoint is set aside (see :func:`set_aside_later`), not lost."""
+    run_dir, _ = resume_target(target)
+    check_writable(run_dir)
+    locked_here = _writes_run() and not holds(run_dir)
+    if _writes_run():  # refused while another process writes it; from here on its last checkpoint is final
+        lock_run(run_dir)
+        for folder in (run_dir, run_dir / ckpt_io.CKPT_DIR):  # saves cut off by a kill
+            remove_stale_temporaries(folder)
+    try:
+        cfg, path = resume_config_of(target, flags, config_file)
+        trainer = Trainer(cfg)
+        trainer.load_state_dict(ckpt_io.load_checkpoint(path), path)
+    except BaseException:
+        if locked_here:  # a refused resume leaves the run as free as it found it
+            unlock_run(run_dir)
+        raise
     trainer.last_path = path
     trainer.say(f"resuming {run_dir} from step {trainer.step} ({path.name})")
+    if _writes_run() and (moved := set_aside_later(run_dir, trainer.step)):
+        trainer.say(moved)
     return trainer
+
+
+def set_aside_later(run_dir: Path, step: int) -> str | None:
+    """Move what the run logged and saved after ``step`` into RUN/dropped-TIMESTAMP.jsonl (log rows)
+    and RUN/dropped-TIMESTAMP/ (checkpoints); the one line saying so, or None when nothing was."""
+    aside = new_side_file(run_dir)
+    rows = set_aside(run_dir, step, aside)
+    saved = ckpt_io.set_aside_after(run_dir, step, aside.with_suffix(""))
+    parts = [rows.describe()] if rows else []
+    if saved:
+        steps = f"step {saved[0]}" if len(saved) == 1 else f"steps {saved[0]}-{saved[-1]}"
+        parts.append(f"checkpoints of {steps} are moved to {aside.with_suffix('')}/")
+    return f"resuming from step {step}: " + "; ".join(parts) if parts else None
 
 
 def dry_run_report(cfg: TrainConfig) -> str:
@@ -125,6 +177,7 @@ def quickstart(presets: list[str], steps: int, width: float, batch_size: int, ou
         grid = grids / f"{cfg.preset}.png"
         shutil.copyfile(Path(cfg.out) / "samples" / f"step_{state['step']:08d}.png", grid)
         yield f"{cfg.preset:>10} {cfg.norm:>16} {state['params']['D']:>10,} {time.perf_counter() - t0:>8.1f}  {grid}"
+    yield from learned_lines(cfgs)  # the evidence: each final generator against its untrained one
 
 
 def launch_processes(argv: list[str], n: int) -> None:

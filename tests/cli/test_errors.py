@@ -115,6 +115,7 @@ def test_bad_inputs_needing_files(capsys, tiny_flags, tmp_path):
     for argv, message in cases:
         code, _, err = run(capsys, argv)
         assert code == 2 and err.count("\n") == 1 and message in err, (argv, err)
+    assert list((tmp_path / "nockpt").iterdir()) == []  # --resume on a folder that is not a run leaves no .lock
 
 
 def test_bad_input_keeps_existing_run(capsys, tiny_flags, tmp_path):

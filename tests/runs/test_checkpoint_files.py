@@ -80,3 +80,19 @@ def test_weights_from_another_architecture_name_the_mismatch(tmp_path):
     with pytest.raises(UserError, match="discriminator weights do not fit") as e:
         ckpt_io.load_weights(other, small.state_dict(), "discriminator", "x.pt")
     assert "missing keys" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_corrupt_checkpoint_names_the_newest_earlier_one_that_loads(tmp_path):
+    def save(step):
+        return ckpt_io.save_atomic({"format": ckpt_io.FORMAT, "step": step, "config": {}, "G": {}, "D": {},
+                                    "blob": torch.randn(1000)}, ckpt_io.checkpoint_path(tmp_path, step))
+
+    first, second, third = save(10), save(20), save(30)
+    for torn in (second, third):
+        torn.write_bytes(torn.read_bytes()[:500])
+    with pytest.raises(ckpt_io.CorruptCheckpoint) as info:
+        ckpt_io.load_checkpoint(tmp_path)
+    assert info.value.previous == first and str(info.value).endswith(f"use the previous good checkpoint {first}")
+    first.write_bytes(first.read_bytes()[:500])
+    with pytest.raises(ckpt_io.CorruptCheckpoint, match="no earlier checkpoint of this run loads"):
+        ckpt_io.load_checkpoint(third)

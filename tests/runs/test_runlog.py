@@ -72,3 +72,19 @@ def test_the_append_itself_failing_becomes_write_failed(tmp_path):
 
     with pytest.raises(WriteFailed, match="No space left on device; free space"):
         RunLog._write(Full(), {"step": 1})
+
+
+def test_rows_past_the_resume_step_move_to_a_side_file_with_their_log_named(tmp_path):
+    from gans.runs.runlog import DIAGNOSTICS, EVALS, set_aside
+
+    (tmp_path / METRICS).write_text("".join(json.dumps({"step": s, "loss": s}) + "\n" for s in (10, 20, 30, 40)))
+    (tmp_path / EVALS).write_text(json.dumps({"step": 20, "fid": 9.0}) + "\n" + json.dumps({"step": 40, "fid": 8.0}) + "\n")
+    (tmp_path / DIAGNOSTICS).write_text(json.dumps({"step": 10}) + "\n")
+    moved = set_aside(tmp_path, 20)
+    assert moved.describe() == f"metrics and evaluations of steps 30-40 are moved to {moved.path}"
+    assert moved.path.parent == tmp_path and moved.path.name.startswith("dropped-")
+    assert read_jsonl(moved.path) == [{"log": METRICS, "step": 30, "loss": 30}, {"log": METRICS, "step": 40, "loss": 40},
+                                      {"log": EVALS, "step": 40, "fid": 8.0}]
+    assert [r["step"] for r in read_jsonl(tmp_path / METRICS)] == [10, 20]
+    assert [r["step"] for r in read_jsonl(tmp_path / EVALS)] == [20]
+    assert set_aside(tmp_path, 20) is None and len(list(tmp_path.glob("dropped-*"))) == 1  # nothing more to move
