@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from gans import __version__
 from gans.core.errors import Interrupted, UserError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -17,7 +18,8 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 @click.group(context_settings=CONTEXT)
-@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors (anywhere on the line).")
+@click.version_option(__version__, prog_name="gans", message="%(prog)s %(version)s")
 def cli(debug: bool) -> None:
     """Train and compare GAN discriminators that differ only in their normalization:
     WGAN-GP (batch norm + gradient penalty), SNGAN (spectral norm), MSNGAN (mean spectral norm)
@@ -28,7 +30,10 @@ def cli(debug: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become one line on stderr and exit code 2 (``--debug`` shows all)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
+    end = argv.index("--") if "--" in argv else len(argv)  # what follows "--" is an argument, never a flag
+    debug = "--debug" in argv[:end]
+    if debug:  # --debug is the group's; after the subcommand click would refuse it as unknown
+        argv = ["--debug", *(a for a in argv[:end] if a != "--debug"), *argv[end:]]
     try:
         cli.main(args=argv, prog_name="gans", standalone_mode=False, obj={"argv": argv})
     except click.UsageError as e:
