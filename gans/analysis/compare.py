@@ -9,7 +9,7 @@ import html
 from pathlib import Path
 from typing import Sequence
 
-from gans.analysis import curve, sweep
+from gans.analysis import budget, curve, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, load_runs
 from gans.analysis.table import COLUMNS, SystemRow, cells, diff_table, markdown, notes, table_rows, write_csv
@@ -57,6 +57,19 @@ p.note{{font-size:90%;margin:.3em 0}}img{{max-width:100%}}</style></head><body>
 """
 
 
+def _settings(runs: Sequence[RunDir]) -> dict[int, str]:
+    """Each search draw's configuration as text, from its runs' resolved configs."""
+    out = {}
+    for r in runs:
+        _, setting = sweep.system_of(r.cfg.system)
+        if setting.startswith(f"{sweep.DRAW}="):
+            c = r.cfg
+            out[int(setting.partition("=")[2])] = (f"lr {c.lr:.3g}, betas ({c.betas[0]:g}, {c.betas[1]:g}), "
+                                                   f"n-critic {c.n_critic}, init D {c.init} / G {c.generator_init}, "
+                                                   f"{c.d_pass} pass")
+    return out
+
+
 def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> dict[str, Path]:
     """Write table.md, table.csv, fid_vs_step.png, losses.png, samples.png and report.html to ``out``
     (and fid_by_step.md where runs were scored in training); every system is tested against
@@ -80,6 +93,11 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> di
     if steps:  # training-time FID: does the order at the end hold along the way?
         text = curve.markdown(steps, rows[0].baseline)
         written["fid_by_step.md"] = write_atomic(out / "fid_by_step.md", lambda f: f.write(text.encode()))
+    searched = budget.draws(rows)
+    if searched:  # a study's [search]: what k of the same K configurations buy each system
+        written["budget.md"] = write_atomic(out / "budget.md",
+                                            lambda f: f.write(budget.markdown(searched, _settings(runs)).encode()))
+        written["budget.png"] = budget.plot(searched, out / "budget.png")
     swept = sweep.points(rows)
     if swept:  # a study's [sweep]: each system's settings ranked, its best picked
         written["sweep.md"] = write_atomic(out / "sweep.md", lambda f: f.write(sweep.markdown(swept).encode()))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 SWEPT = "@"  # system@flag=value,flag=value: a system at one point of the sweep
+DRAW = "draw"  # system@draw=NN: a system at one configuration of a study's [search] (gans.analysis.budget)
 LEARNS = 0.6  # a point learns when every seed's FID is at most this times its untrained generator's
 
 
@@ -42,7 +43,7 @@ def points(rows: Sequence[Any]) -> list[SweepPoint]:
     out = []
     for row in rows:
         system, setting = system_of(row.system)
-        if setting:
+        if setting and not setting.startswith(f"{DRAW}="):  # a search's draws are budget.md's
             s = row.numbers["fid"].seeds
             out.append(SweepPoint(system, setting, s.mean if s else None, s.n if s else 0, row.learned_worst))
     return out

@@ -21,10 +21,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from gans.analysis.sweep import DRAW
 from gans.config import FIELDS, field_name
 from gans.core.errors import UserError
 
-DRAW = "draw"  # a searched system is named system@draw=NN (gans.analysis.sweep.system_of reads it)
 BETAS = ("beta1", "beta2")  # searched apart, set together as --betas
 RANGES = ("log-uniform", "uniform")
 SIGNIFICANT = 3  # drawn reals are rounded so that run configs and names stay readable

@@ -1,0 +1,48 @@
+"""The budget curve against brute force over every k-subset, and compare's budget files from a search."""
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from gans.analysis.budget import Draw, curve, expected_best, markdown, short_list
+from gans.analysis.compare import compare
+from tests.analysis.fake_runs import write_run
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_expected_best_of_k_is_the_mean_minimum_over_every_k_subset(seed):
+    xs = list(np.random.default_rng(seed).uniform(0.05, 0.3, size=3 + seed))
+    for k in range(1, len(xs) + 1):
+        brute = np.mean([min(c) for c in itertools.combinations(xs, k)])
+        assert expected_best(xs, k) == pytest.approx(brute)
+
+
+def test_the_curve_falls_from_the_mean_to_the_minimum_and_its_band_holds_it():
+    xs = [0.30, 0.12, 0.25, 0.18, 0.40]
+    c = curve("sngan", "kid", [*xs, None, float("nan")])
+    assert c.expected[0] == pytest.approx(np.mean(xs)) and c.expected[-1] == pytest.approx(min(xs))
+    assert all(a >= b for a, b in zip(c.expected, c.expected[1:]))
+    assert all(lo <= e <= hi for lo, e, hi in zip(c.low, c.expected, c.high))
+    assert (c.scored, c.missing) == (5, 2)
+
+
+def test_the_short_list_is_the_best_three_by_kid_with_fid_breaking_ties():
+    found = [Draw("s", i, f"draw={i}", kid, fid) for i, (kid, fid) in
+             enumerate([(0.2, 50), (0.1, 90), (0.1, 80), (None, None), (0.3, 10), (0.15, 70)])]
+    assert [d.draw for d in short_list(found, "s")] == [2, 1, 5]
+    text = markdown(found)
+    assert "| 2 | **100.0 / 80.0** |" in text and "| 3 | — / — |" in text
+
+
+def test_compare_writes_budget_files_for_a_search_and_not_for_plain_runs(tmp_path):
+    for system in ("sngan", "msngan"):
+        for draw in range(4):
+            write_run(tmp_path / "search", system, 0, label=f"{system}@draw={draw:02d}",
+                      numbers={"fid": [100.0 + 10 * draw + (system == "sngan")], "kid_mean": [0.1 + 0.01 * draw]})
+    written = compare([tmp_path / "search"], tmp_path / "out")
+    assert {"budget.md", "budget.png"} <= set(written) and "sweep.md" not in written
+    text = written["budget.md"].read_text()
+    assert "| sngan | 4 |" in text and "| msngan | 4 |" in text and "n-critic" in text
+    write_run(tmp_path / "plain", "sngan", 0, numbers={"fid": [50.0]})
+    assert "budget.md" not in compare([tmp_path / "plain"], tmp_path / "out2")
