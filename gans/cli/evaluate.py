@@ -1,6 +1,7 @@
 """`gans eval`, `gans compare` and `gans diagnose`: scoring generators and reading finished runs."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -158,12 +159,18 @@ def diagnose(runs: tuple[str, ...], out: str, from_checkpoints: bool) -> None:
     if Path(out).exists() and not Path(out).is_dir():
         raise UserError(f"--out {out} is a file; pass a folder for the figures")
     check_writable(out)
+    from gans.analysis.rundirs import find_run_dirs
+    from gans.runs.runlog import DIAGNOSTICS, read_jsonl
+
+    found = find_run_dirs([Path(r) for r in runs])
     if from_checkpoints:
-        from gans.analysis.rundirs import find_run_dirs
         from gans.diagnostics.checkpoints import diagnose_checkpoints
 
-        for run in find_run_dirs([Path(r) for r in runs]):
+        for run in found:
             diagnose_checkpoints(run, say=click.echo)
+    elif not any(read_jsonl(run / DIAGNOSTICS) for run in found):
+        raise UserError(f"none of these {len(found)} run(s) has {DIAGNOSTICS}; diagnose their kept checkpoints with "
+                        f"gans diagnose {shlex.join(runs)} --from-checkpoints, or train with --diagnose-every N")
     for claim, png, reading in write_figures([Path(r) for r in runs], Path(out)):
         click.echo(f"{png}: {reading}")
 
