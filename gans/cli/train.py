@@ -65,7 +65,8 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
 @cli.command(context_settings=CONTEXT)
 @click.option("--checkpoint", required=True, type=click.Path(), help="A ckpt_*.pt file or a run directory (its latest).")
 @click.option("--num", type=click.IntRange(min=1), default=64, show_default=True, help="Number of images.")
-@click.option("--out", type=click.Path(), help="FILE.npz (uint8 NCHW under key x) or a folder of PNGs. [default: samples/RUN.npz]")
+@click.option("--out", type=click.Path(), help="FILE.npz (uint8 NCHW under key x) or a folder of PNGs. "
+                                             "[default: RUN/samples/stepSTEP-seedSEED-nNUM[-ema].npz]")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file or non-empty folder.")
 @click.option("--grid", type=click.Path(), help="Also write a PNG grid of the first 64 images here.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Latent seed.")
@@ -77,28 +78,28 @@ def train(config_file: str | None, resume: str | None, dry_run: bool, progress: 
 @click.option("--no-ema", is_flag=True, help="Use the raw generator of a run trained with --ema-decay.")
 def sample(checkpoint: str, num: int, out: str | None, overwrite: bool, grid: str | None, seed: int, batch_size: int,
            device: str, interpolate: str | None, interpolate_steps: int, no_ema: bool) -> None:
-    """Draw images from a trained generator."""
-    import torch
-
+    """Draw images from a trained generator. Without --out they go to the run's own samples/ folder,
+    named by step, seed and count, so draws of different runs (or of one run) never collide."""
     from gans.core.files import check_new_file
-    from gans.runs.sampling import check_images_target, generate, interpolation, load_generator, uses_ema, write_grid, \
-        write_images
+    from gans.runs.loaded import load_run
+    from gans.runs.sampling import check_images_target, default_samples_path, interpolation, write_grid, write_images
 
     for name, png in (("--grid", grid), ("--interpolate", interpolate)):
         if png and Path(png).suffix.lower() != ".png":
             raise UserError(f"{name} {png} must end in .png; pass e.g. samples/grid.png")
         if png:
             check_new_file(png, name, overwrite)
-    G, cfg, state = load_generator(checkpoint, device, ema=not no_ema)
-    target = Path(out or f"samples/{cfg.run_name}.npz")
+    run = load_run(checkpoint, device, ema=not no_ema)
+    target = Path(out) if out else default_samples_path(run.run_dir or run.checkpoint.parent, run.step, seed, num,
+                                                        run.ema)
     check_images_target(target, overwrite)  # before the work, not after it
-    images = torch.cat([x.cpu() for x in generate(G, num, seed, batch_size)])
-    which = "EMA generator" if uses_ema(state, not no_ema) else "generator"
-    click.echo(f"wrote {num} images from the {which} at step {state['step']} to {write_images(images, target)}")
+    images = run.sample(num, seed, batch_size)
+    which = "EMA generator" if run.ema else "generator"
+    click.echo(f"wrote {num} images from the {which} at step {run.step} to {write_images(images, target)}")
     if grid:
         click.echo(f"grid: {write_grid(images, Path(grid))}")
     if interpolate:
-        walk = interpolation(G, rows=8, steps=interpolate_steps, seed=seed)
+        walk = interpolation(run.generator, rows=8, steps=interpolate_steps, seed=seed)
         click.echo(f"interpolation: {write_grid(walk, Path(interpolate), nrow=interpolate_steps, rows=8)}")
 
 
