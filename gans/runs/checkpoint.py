@@ -82,8 +82,9 @@ def set_aside_after(run_dir: str | Path, step: int, folder: Path) -> list[int]:
     resume would continue the abandoned run). Returns their steps."""
     later = [(s, p) for s, p in list_checkpoints(run_dir) if s > step]
     best = Path(run_dir) / CKPT_DIR / BEST
-    if best.is_file() and (best_step := _step_inside(best)) is not None and best_step > step:
-        later.append((best_step, best))  # the best of the abandoned steps: the new run's best replaces it
+    best_state = peek(best) if best.is_file() else None  # an unreadable one is not this function's to judge
+    if best_state is not None and int(best_state["step"]) > step:
+        later.append((int(best_state["step"]), best))  # the best of the abandoned steps: the new run's best replaces it
     if later:
         folder.mkdir(parents=True, exist_ok=True)
     for _, p in later:
@@ -91,20 +92,14 @@ def set_aside_after(run_dir: str | Path, step: int, folder: Path) -> list[int]:
     return sorted({s for s, _ in later})
 
 
-def _step_inside(path: Path) -> int | None:
-    try:
-        return int(torch.load(path, map_location="cpu", weights_only=True, mmap=True)["step"])
-    except Exception:  # unreadable: not this function's to judge; it stays where it is
-        return None
-
-
-def loads(path: Path) -> bool:
-    """Whether ``path`` opens as a gans checkpoint; the tensors are memory-mapped, not read."""
+def peek(path: str | Path) -> dict[str, Any] | None:
+    """A checkpoint's entries with its tensors memory-mapped, not read (its step or config without
+    the cost of a load); None when the file does not open as a gans checkpoint."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception:  # a damaged file fails in many ways; any of them means "not this one"
-        return False
-    return isinstance(state, dict) and state.get("format") == FORMAT
+        return None
+    return state if isinstance(state, dict) and state.get("format") == FORMAT else None
 
 
 def previous_good(path: Path) -> Path | None:
@@ -113,7 +108,7 @@ def previous_good(path: Path) -> Path | None:
     if run_dir is None:
         return None
     earlier = [p for s, p in list_checkpoints(run_dir) if p != path and (step is None or s < step)]
-    return next((p for p in reversed(earlier) if loads(p)), None)
+    return next((p for p in reversed(earlier) if peek(p) is not None), None)
 
 
 def resolve_checkpoint(path: str | Path) -> Path:

@@ -96,3 +96,19 @@ def test_a_corrupt_checkpoint_names_the_newest_earlier_one_that_loads(tmp_path):
     first.write_bytes(first.read_bytes()[:500])
     with pytest.raises(ckpt_io.CorruptCheckpoint, match="no earlier checkpoint of this run loads"):
         ckpt_io.load_checkpoint(third)
+
+
+def test_set_aside_after_moves_later_checkpoints_and_a_later_best(tmp_path):
+    def save(step, path=None):
+        return ckpt_io.save_atomic({"format": ckpt_io.FORMAT, "step": step, "config": {}, "G": {}, "D": {}},
+                                   path or ckpt_io.checkpoint_path(tmp_path, step))
+
+    for step in (2, 4, 6):
+        save(step)
+    save(5, tmp_path / "checkpoints" / ckpt_io.BEST)
+    aside = tmp_path / "dropped-x"
+    assert ckpt_io.set_aside_after(tmp_path, 4, aside) == [5, 6]
+    assert sorted(p.name for p in aside.iterdir()) == [ckpt_io.BEST, "ckpt_00000006.pt"]
+    assert [s for s, _ in ckpt_io.list_checkpoints(tmp_path)] == [2, 4]
+    save(3, tmp_path / "checkpoints" / ckpt_io.BEST)  # a best before the resume point stays
+    assert ckpt_io.set_aside_after(tmp_path, 4, tmp_path / "dropped-y") == [] and not (tmp_path / "dropped-y").exists()
