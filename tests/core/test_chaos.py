@@ -2,6 +2,7 @@
 import signal
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
@@ -14,9 +15,20 @@ def test_specs_parse_and_bad_ones_say_so():
         chaos.parse("evaluate@0")
 
 
-def test_a_point_without_the_variable_does_nothing(monkeypatch):
+def test_a_point_kills_only_at_the_passage_named(monkeypatch):
+    killed = []
+    monkeypatch.setattr(chaos.os, "kill", lambda pid, sig: killed.append(sig))
+    monkeypatch.setattr(chaos, "_hits", Counter())
     monkeypatch.delenv(chaos.ENV, raising=False)
+    for _ in range(3):
+        chaos.point("evaluate")
+    assert killed == [] and not chaos._hits  # without the variable: no kill, and no passage counted
+    monkeypatch.setenv(chaos.ENV, "evaluate@2")
+    chaos.point("write:ckpt_00000002.pt")  # another point
+    chaos.point("evaluate")  # the first passage
+    assert killed == []
     chaos.point("evaluate")
+    assert killed == [signal.SIGKILL]
 
 
 @pytest.mark.slow  # a subprocess

@@ -1,6 +1,9 @@
 """Every line the trainer reports goes through Trainer.say (tqdm.write: above the progress bar)."""
+import sys
+
 import pytest
 import torch
+from tqdm.auto import tqdm
 
 from gans.training.launch import resume_run
 from gans.training.trainer import Trainer
@@ -14,9 +17,20 @@ def said(monkeypatch) -> list[str]:
     return lines
 
 
-def test_say_writes_a_line_to_stdout(capsys):
-    Trainer.say("hello")
-    assert capsys.readouterr().out == "hello\n"
+def _screen(text: str) -> list[str]:
+    """The lines a terminal shows for ``text``: what follows the last carriage return of each line."""
+    return [line.rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]
+
+
+def test_say_puts_its_line_above_the_progress_bar(capsys):
+    # one stream for both, as on a terminal: a bare print would continue the bar's line
+    with tqdm(total=10, desc="run", file=sys.stdout, ascii=True, mininterval=0, ncols=60) as bar:
+        bar.update(3)
+        Trainer.say("step 3: FID 99.00")
+        bar.update(1)
+    shown = _screen(capsys.readouterr().out)
+    assert shown[0] == "step 3: FID 99.00"  # a whole line of its own, the bar cleared from it
+    assert shown[1].startswith("run:") and "4/10" in shown[1]  # the bar, redrawn below it and going on
 
 
 def test_compile_fallback_note_is_said(tiny_cfg, monkeypatch, said, capsys):
