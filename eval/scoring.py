@@ -6,8 +6,9 @@ sampled on the fly, an image set, anything. Nothing here knows about runs or che
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import torch
 
@@ -29,14 +30,17 @@ def progress_bar(total: int, desc: str, progress: bool):
 
 def prepare(protocol: Protocol, weights: str | None, device: str | torch.device, data_dir: str,
             cache_dir: Path | None, batch_size: int, progress: bool, log: Callable[[str], None] = print,
-            images: torch.Tensor | None = None) -> tuple[Inception, Reference]:
+            images: torch.Tensor | None = None,
+            slow: Callable[[int, float], None] | None = None) -> tuple[Inception, Reference]:
     """Load Inception and the reference statistics (cached after the first time). ``images``, when
-    given, are the reference's images already in memory."""
+    given, are the reference's images already in memory. ``slow(n, seconds_per_image)`` is called
+    once when computing the statistics of the reference's n images will take over a minute."""
     inception = open_inception(weights, device, log=log)
 
     def features_of(images: torch.Tensor) -> dict[str, torch.Tensor]:
+        batches = images.split(batch_size)
         with progress_bar(len(images), f"reference {protocol.reference}", progress) as bar:
-            return extract(images.split(batch_size), inception, bar=bar)
+            return extract(_timed(batches, len(images), slow) if slow else batches, inception, bar=bar)
 
     ref = get_reference(protocol.reference, inception, count=protocol.reference_count, data_dir=data_dir,
                         cache_dir=cache_dir, images=images, features_of=features_of)
@@ -44,6 +48,21 @@ def prepare(protocol: Protocol, weights: str | None, device: str | torch.device,
         log(f"note: {Path(protocol.reference).name} holds statistics only: FID is computed, KID and PRDC need "
             "the reference images (pass a data set or image folder as --reference)")
     return inception, ref
+
+
+def _timed(batches: Iterable[torch.Tensor], total: int, slow: Callable[[int, float], None],
+           minute: float = 60.0) -> Iterator[torch.Tensor]:
+    """``batches`` as they are, timing the second one (the first holds start-up) and calling
+    ``slow`` when all ``total`` images at that pace take longer than ``minute`` seconds."""
+    start, size = None, 0
+    for i, batch in enumerate(batches):
+        if i == 2 and start is not None:
+            per_image = (time.perf_counter() - start) / size
+            if per_image * total > minute:
+                slow(total, per_image)
+        if i == 1:
+            start, size = time.perf_counter(), len(batch)
+        yield batch
 
 
 def score(feats: dict[str, torch.Tensor], ref: Reference, protocol: Protocol,

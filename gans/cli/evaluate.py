@@ -1,8 +1,10 @@
 """`gans eval`, `gans compare` and `gans diagnose`: scoring generators and reading finished runs."""
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 import click
 
@@ -11,6 +13,9 @@ from gans.cli.options import say_wandb, wandb_options
 from gans.core.errors import UserError
 from gans.eval.protocol import PROTOCOLS, Protocol
 from gans.runs.tracking import wandb_settings
+
+if TYPE_CHECKING:
+    from gans.eval.records import Result
 
 
 @cli.command("eval", context_settings=CONTEXT)
@@ -26,7 +31,8 @@ from gans.runs.tracking import wandb_settings
 @click.option("--repeats", type=click.IntRange(min=1), help="Draws per checkpoint (latent seeds SEED, SEED+1, ...).")
 @click.option("--reference", help="cifar10-train, cifar10-test, shapes, a pytorch-fid STATS.npz (mu, sigma), "
                                   "or real images (folder or .npz, [START:STOP] for a slice) whose statistics "
-                                  "are computed and cached.")
+                                  "are computed and cached. [default: the data the checkpoints trained on; "
+                                  "cifar10-train for --images]")
 @click.option("--reference-count", type=click.IntRange(min=2), help="Use the first N reference images. [default: all]")
 @click.option("--inception-weights", type=click.Path(), help="torch-fidelity or pytorch-fid .pth, NVIDIA's "
               "inception-2015-12-05.pt, or a TorchScript feature export. [default: $GANS_INCEPTION_WEIGHTS, "
@@ -60,9 +66,10 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
 
     Each checkpoint gets REPEATS draws of NUM_SAMPLES images generated on the fly (nothing is
     written to disk); each draw is one Inception pass giving IS, FID, KID and PRDC. The table shows
-    mean ± std over draws per checkpoint, then over checkpoints. Results go to each run's
-    eval.json and eval.csv (plus --json/--csv), with the protocol recorded. --wandb adds the table to each
-    checkpoint's wandb run.
+    mean ± std over draws per checkpoint, then over the checkpoints of each system (its seeds;
+    two systems are never averaged together). The reference defaults to the data the runs trained
+    on. Results go to each run's eval.json and eval.csv (plus --json/--csv), with the protocol
+    recorded. --wandb adds the table to each checkpoint's wandb run.
 
     \b
     Examples:
@@ -82,6 +89,8 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
         raise UserError("pass --checkpoint RUN (one or more) or --images PATH, not both or neither")
     for c in checkpoints:
         resolve_checkpoint(c)
+    if reference is None and checkpoints:
+        reference = _training_data(checkpoints)
     for target in (json_path, csv_path):
         if target:
             check_writable(Path(target).parent)
@@ -90,17 +99,19 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
                            kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, prdc_k=prdc_k)
     inception, ref = prepare(proto, inception_weights, pick_device(device), data_dir,
                              Path(cache_dir) if cache_dir else None, batch_size, progress,
-                             log=lambda m: click.echo(m, err=True))
+                             log=lambda m: click.echo(m, err=True),
+                             slow=lambda n, per_image: _slow_reference(n, per_image, proto.num_samples))
     if images:
         results = score_image_set(images, proto, inception, ref, data_dir, batch_size, progress)
     else:
         results = score_checkpoints(list(checkpoints), proto, inception, ref, device, batch_size, progress,
                                     ema=not no_ema)
     full = report(proto, inception, ref, results)
-    click.echo(table(full))
+    pools = _pools(results)
+    click.echo(table(full, pools))
     written = write_to_runs(full)
     written += [write_json(full, Path(json_path))] if json_path else []
-    written += [write_csv(full, Path(csv_path))] if csv_path else []
+    written += [write_csv(full, Path(csv_path), pools)] if csv_path else []
     if written:
         click.echo("wrote " + ", ".join(map(str, written)))
     if wandb:
@@ -109,6 +120,59 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
         where = Path(json_path).parent if json_path else Path("runs") / "eval"
         for run in log_eval_report(full, wandb, where):
             say_wandb(run, wandb.mode)
+
+
+def _training_data(checkpoints: Sequence[str]) -> str | None:
+    """The reference a run is scored against by default: the data it trained on (None: CIFAR-10's
+    training set, the published protocols' own reference, so their names stay)."""
+    from gans.data.images import BUILTIN, CIFAR_SPLITS
+    from gans.runs.checkpoint import peek, resolve_checkpoint
+
+    found = {}
+    for c in checkpoints:
+        state = peek(resolve_checkpoint(c))  # one that does not open fails in the scoring, with its own error
+        if state is not None and state["config"].get("dataset"):
+            data = state["config"]["dataset"]
+            found.setdefault("cifar10-train" if data == "cifar10" else data, []).append(c)
+    if len(found) > 1:
+        listed = "; ".join(f"{data} ({', '.join(cs)})" for data, cs in found.items())
+        raise UserError(f"these checkpoints trained on different data ({listed}); pass --reference to score "
+                        "them against one")
+    if not found or next(iter(found)) == "cifar10-train":
+        return None
+    data = next(iter(found))
+    file = re.sub(r"\[-?\d*:-?\d*\]$", "", data)  # a [START:STOP] slice of a file or folder
+    if file != BUILTIN and file not in CIFAR_SPLITS and not Path(file).exists():
+        raise UserError(f"the checkpoints trained on {data}, which is not found from here; pass --reference "
+                        "(those images, or cifar10-train)")
+    click.echo(f"reference: {data}, the data the checkpoints trained on (--reference to change it)", err=True)
+    return data
+
+
+def _slow_reference(n: int, per_image: float, num_samples: int) -> None:
+    """Warn, naming the flag that shortens it, when the reference's statistics take minutes."""
+    def fewer(x: float) -> int:  # two significant digits, rounded down
+        x = int(x)
+        unit = 10 ** max(len(str(x)) - 2, 0)
+        return max(2, x // unit * unit)
+
+    minute = fewer(60 / per_image)  # images whose statistics take about a minute at this pace
+    count = fewer(max(minute, num_samples))
+    count = count if count < n else minute
+    click.echo(f"warning: the reference statistics of {n:,} images take about {n * per_image / 60:.0f} min "
+               f"here (computed once, then cached); --reference-count {count} would take about "
+               f"{max(1, round(count * per_image / 60))} min", err=True)
+
+
+def _pools(results: Sequence[Result]) -> dict[str, list[Result]]:
+    """Checkpoints whose numbers may be averaged together: the seeds of one system, at one step
+    when the checkpoints are of several steps. Never two systems in one mean."""
+    steps = {r.step for r in results}
+    pools: dict[str, list[Result]] = {}
+    for r in results:
+        label = (r.system or "") if len(steps) == 1 else f"{r.system} at step {r.step}"
+        pools.setdefault(label, []).append(r)
+    return pools
 
 
 @cli.command(context_settings=CONTEXT)

@@ -78,3 +78,17 @@ def test_records_ignore_unknown_keys_and_keep_missing_numbers_none():
     d = Draw.from_json({"draw": 0, "sample_seed": 1, "num_samples": 5, "fid": 3.0, "extra": 1})
     assert d.fid == 3.0 and d.is_mean is None
     assert Summary.of([d]).is_mean is None and Summary.of([d]).fid == 3.0
+
+
+def test_a_reference_that_takes_minutes_is_reported_once_from_the_second_batch(monkeypatch):
+    from gans.eval import scoring
+
+    clock = iter([100.0, 101.0])  # the second batch (10 images) takes 1 s: 0.1 s an image
+    monkeypatch.setattr(scoring.time, "perf_counter", lambda: next(clock))
+    calls = []
+    batches = [torch.zeros(10, 3, 2, 2)] * 5
+    assert list(scoring._timed(batches, 1000, lambda n, per: calls.append((n, per)))) == batches
+    assert calls == [(1000, pytest.approx(0.1))]  # 100 s for 1,000 images: over a minute
+    clock = iter([100.0, 101.0])
+    list(scoring._timed(batches, 500, lambda n, per: calls.append((n, per))))
+    assert len(calls) == 1  # 50 s: no warning
