@@ -137,7 +137,8 @@ class _NvidiaInception:
 class _FeatureTorchScript:
     def __init__(self, path: Path, device: torch.device) -> None:
         self.net = _jit_load(str(path), map_location=device).eval()
-        # channels-last convs are ~1.6x faster on the CPU; features move by ~1e-6 relative
+        # channels-last convs are faster on the CPU (measured: bench/eval.py, docs/performance.md); the
+        # features move only by float rounding
         self.layout = torch.channels_last if device.type == "cpu" else torch.contiguous_format
         self.net.to(memory_format=self.layout)
 

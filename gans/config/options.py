@@ -16,8 +16,8 @@ D_ARCHS = ("standard", "separable")
 ARCHS = ("dcgan", "resnet")
 INITS = ("torch", "normal02", "msn-code")  # gans.models.init.INITS, named here without importing torch
 PRECISIONS = ("fp32", "bf16", "fp16")
-# --channels-last when not given, per device type: the step took 0.75x the contiguous one's time on
-# the 2-core CPU, 0.99x (width 1) and 1.14x (width 0.25) on an H200 (bench/train_step.py, sngan, batch 64)
+# --channels-last when not given, per device type: on where a step ran faster channels-last than
+# contiguous (measured: bench/train_step.py --layout-ab; tables in docs/performance.md)
 CHANNELS_LAST_BY_DEVICE = {"cpu": True, "cuda": False}
 
 

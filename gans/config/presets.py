@@ -14,30 +14,30 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "F": {"lr": 1e-3, "betas": (0.9, 0.999), "n_critic": 5},
 }
 
-# The equal-budget sweep (README, "An equal budget: the sweep"; samples/study/sweep.toml): at 1,500
-# steps every system's best of lr {1e-4, 2e-4} x betas {(0, 0.9), (0.5, 0.999)} was this one (seed 0),
-# and over five seeds it beat setting C (three seeds) for sngan and msngan-seedcode (p < 0.001 after
-# Holm over the five systems; the others' gains inconclusive, README). Not one of A-F; WGAN-GP's
+# The equal-budget sweep's best point (samples/study/sweep.toml, results in samples/study/sweep/ and
+# docs/results.md, "An equal budget: the sweep"): every system's best of lr {1e-4, 2e-4} x betas
+# {(0, 0.9), (0.5, 0.999)}, then checked over seeds against setting C. Not one of A-F; WGAN-GP's
 # betas at SNGAN's lr.
 SWEPT_BEST: dict[str, Any] = {"lr": 2e-4, "betas": (0.0, 0.9), "n_critic": 1}
 
-# A preset is a whole system: critic norm, loss, penalty, optimizer and init. See the README's
-# "Presets" table for which paper each follows and the measurements behind the defaults.
+# A preset is a whole system: critic norm, loss, penalty, optimizer and init. docs/presets.md says
+# which paper each follows and where each default's evidence is ("Where the defaults come from").
 PRESETS: dict[str, dict[str, Any]] = {
     "wgan-gp": {"norm": "bn", "loss": "wgan", "gp": True, **SWEPT_BEST},
     "sngan": {"norm": "sn", "loss": "hinge", "gp": False, **SWEPT_BEST},
-    # MSN centres real and fake images with one batch mean (--d-pass joint): measured best of the
-    # placements and passes tried (README, "The comparison, measured"); separate passes give each
-    # batch its own mean, which hides the batch's mean colour from the critic. N(0, 0.02) weights
-    # (the references' init): the init screen's one gain, confirmed on fresh seeds (README, "The
-    # init screen"); the other presets keep PyTorch's init, which the screen did not beat for them.
+    # MSN centres real and fake images with one batch mean (--d-pass joint): separate passes give
+    # each batch its own mean, which hides the batch's mean colour from the critic; the placements and
+    # passes tried are in docs/results.md, "How the presets were chosen". N(0, 0.02) weights (the
+    # references' init): the init screen's one gain, confirmed on fresh seeds (docs/results.md, "The
+    # init screen"; samples/study/init-confirm/); the other presets keep PyTorch's init, which the
+    # screen did not beat for them.
     "msngan": {"norm": "msn", "loss": "hinge", "gp": False, "d_pass": "joint", "init": "normal02", **SWEPT_BEST},
     # The MSN authors' recipe (AntixK/mean-spectral-norm, MSNGAN/): MSN after the 4th, 6th and 7th
     # convs with a learned gamma, their projected spectral norm (100 power iterations, the weight
     # replaced by W / sigma), the non-saturating loss, their weight filler, separate passes, one
-    # critic step. Their Adam betas (0.5, 0.999) (setting C) left it at 0.62-0.67x its untrained FID;
-    # the sweep's best (0, 0.9) gave 0.54x, so the optimizer follows the sweep like every preset's
-    # (--train 'betas=[0.5, 0.999]' restores theirs). `sngan-seedcode` is their SNGAN baseline, the
+    # critic step. The optimizer follows the sweep like every preset's, which learned further than
+    # their Adam betas (0.5, 0.999) (setting C) did (docs/presets.md, "Where the defaults come from";
+    # --train 'betas=[0.5, 0.999]' restores theirs). `sngan-seedcode` is their SNGAN baseline, the
     # same minus MSN (not swept itself).
     "msngan-seedcode": {"norm": "msn:layers=seed,gamma=true,update=projected,iterations=100", "loss": "ns",
                         "gp": False, "init": "msn-code", **SWEPT_BEST},

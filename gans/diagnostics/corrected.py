@@ -39,7 +39,7 @@ def zero_share(grad: torch.Tensor) -> float:
 
 
 def _entry_variances(per_batch: torch.Tensor) -> torch.Tensor:
-    """var_b(g_be) (ddof = 1) per entry e; by hand: torch's var over a short leading dim is ~10x slower."""
+    """var_b(g_be) (ddof = 1) per entry e; by hand: torch's var over a short leading dim is much slower."""
     g = per_batch.double()
     return (g - g.mean(dim=0)).pow(2).sum(dim=0) / (len(g) - 1)
 

@@ -18,8 +18,8 @@ from gans.study.spec import Study, protocol_of
 
 SLICE = re.compile(r"(?P<source>.+)\[(?P<start>-?\d*):(?P<stop>-?\d*)\]")  # data.npz[:4000], as load_images reads it
 CIFAR_COUNTS = {True: 50_000, False: 10_000}  # train, test
-# Inception images per second: ~4-10 per core for TF-Inception at 299 px on a CPU (measured), far
-# more on a GPU; the estimate only has to tell minutes from hours
+# Inception images per second at 299 px, rounded from bench/eval.py's runs (docs/performance.md,
+# "Evaluation"); the estimate only has to tell minutes from hours
 RATES = {"cpu": 6.0, "cuda": 1000.0, "mps": 100.0}
 WARN_AFTER_S = 3600
 SOURCES = "shapes, cifar10, cifar10-test, a .npz of uint8 images or an image folder"

@@ -34,9 +34,10 @@ A dense k x k conv is neither: ValueError (`sn`, `bssn`, ... handle those).
 
 ``scale`` (default 2): every bounded factor is multiplied by c, as BSSN's c (Lin et al. 2021). With
 c = 1 the separable critic does not train: at init each of its 14 bounded convs shrinks the
-difference between two inputs ~0.4x, so its input gradient is ~2e-7 against ~8e-3 for the
-standard SN critic (measured, width 0.25, 64 CIFAR images) and its output is the biases' constant.
-c = 2 brings the input gradient to 6e-3; the bound loosens to c per factor (c^14 overall).
+difference between two inputs, so its input gradient vanishes next to the standard SN critic's and
+its output is the biases' constant (tests/models/norms/test_separable.py; docs/results.md, "The
+depthwise-separable critic trains once scaled"). c = 2 brings the input gradient to the standard
+critic's order; the bound loosens to c per factor (c^14 overall).
 """
 from __future__ import annotations
 
