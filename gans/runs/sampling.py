@@ -23,8 +23,9 @@ def uses_ema(state: dict, ema: bool = True) -> bool:
 
 
 def load_generator(path: str | Path, device: str = "auto", ema: bool = True) -> tuple[Generator, TrainConfig, dict]:
-    """The generator of a checkpoint (or a run's latest), in eval mode, plus its config: the EMA
-    generator when the run kept one (``ema=False``: the raw one)."""
+    """(generator, config, the checkpoint's state) of a checkpoint (or a run's latest): the generator
+    in eval mode on ``device``, the EMA one when the run kept one (``ema=False``: the raw one). It
+    outputs images in [-1, 1]; :func:`gans.load_run` wraps this with uint8 sampling and the run's records."""
     path = ckpt_io.resolve_checkpoint(path)
     state = ckpt_io.load_checkpoint(path)
     cfg = from_dict(state["config"])
