@@ -1,11 +1,32 @@
-"""Option groups that several commands share: every training field as a flag, and wandb's."""
+"""Option groups that several commands share: every training field as a flag, wandb's, and --threads."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from gans import config as C
+
+THREADS_HELP = ("CPU threads for torch. [default: $OMP_NUM_THREADS if set, else the cores idle now (the "
+                "cores minus the 1-minute load average, at least 1){}]")
+
+
+def threads_option(per_run: bool = False):
+    """--threads N: what a command's torch may use (gans.core.threads picks the default)."""
+    extra = ", shared among --jobs" if per_run else ""
+    text = ("Threads per run. " if per_run else "") + THREADS_HELP.format(extra)
+    return click.option("--threads", type=click.IntRange(min=1), help=text)
+
+
+def set_threads(requested: int | None) -> int:
+    """Pick and set this process's threads, print the choice (once, not per torchrun rank) and return it."""
+    from gans.core.threads import use
+
+    choice = use(requested)
+    if os.environ.get("RANK", "0") == "0":
+        click.echo(choice.line())
+    return choice.count
 
 
 def train_options(f):

@@ -4,14 +4,9 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+from gans.core.duration import duration
 
-def duration(seconds: float) -> str:
-    """45 s, 12 min, 3.4 h: as precise as a forecast deserves."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+__all__ = ["Progress", "duration"]
 
 
 class Progress:

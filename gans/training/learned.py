@@ -60,7 +60,7 @@ class Learned:
         return self.ratio <= LEARNS
 
     def line(self) -> str:
-        verdict = "learned" if self.learned else f"did not learn (above {LEARNS}x its untrained generator's)"
+        verdict = "learned" if self.learned else "did not learn"
         return (f"{self.system}: {verdict} (score {self.final:.2f} at step {self.step:,} vs untrained "
                 f"{self.untrained:.2f}: {self.ratio:.2f}x)")
 
@@ -106,5 +106,6 @@ def learned_lines(cfgs: list[TrainConfig]) -> Iterator[str]:
             stats[key] = (reference_stats(images), real_floor(images))
         reference, floor = stats[key]
         if i == 0:
-            yield f"did each system learn? {MEASURE}" + (f"; two real draws score {floor:.2f}" if floor is not None else "")
+            real = f"; two draws of real images score {floor:.2f}" if floor is not None else ""
+            yield f"learned = the final score is at most {LEARNS}x the untrained generator's. Score: {MEASURE}{real}"
         yield "  " + check_learned(cfg.out, reference, cfg.device).line()

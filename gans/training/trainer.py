@@ -25,6 +25,7 @@ from gans.models import count_parameters
 from gans.runs.networks import build_discriminator, build_generator, pick_device
 from gans.training.periodic_eval import EvalPoint, PeriodicEval
 from gans.training.precision import Precision
+from gans.training.startline import StartLine
 from gans.core.rng import rng_state, seed_everything, set_rng_state
 from gans.runs.runlog import RunLog
 from gans.runs.sampling import sampling_mode
@@ -171,9 +172,12 @@ class Trainer:
         with StopSignals(say=self.say) as stop, RunLog(self.run_dir, self.step, write=main) as log:
             if self.step == 0 and self.last_path is None:  # new: the untrained networks are a baseline and resume point
                 self.after_step({}, log, tracker, bar, stopping=False)
+            start = StartLine(self.cfg, self.device, self.run_dir, self.step, self.ranks.world)
             while self.step < self.cfg.steps:
                 stats = self.train_step()
                 bar.update(1)
+                if main and (line := start.after(self.step)):
+                    self.say(line)
                 try:
                     self.after_step(stats, log, tracker, bar, stopping=bool(stop.signum))
                 except Diverged as error:

@@ -12,8 +12,9 @@ from tests.training.poison import poison_critic_once
 
 @pytest.fixture
 def said(monkeypatch) -> list[str]:
+    """What the trainer said, but for its start line (tests/training/test_startline.py checks that)."""
     lines: list[str] = []
-    monkeypatch.setattr(Trainer, "say", staticmethod(lines.append))
+    monkeypatch.setattr(Trainer, "say", staticmethod(lambda line: None if line.startswith("training ") else lines.append(line)))
     return lines
 
 
