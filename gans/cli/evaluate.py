@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Sequence
 import click
 
 from gans.cli.app import CONTEXT, cli
-from gans.cli.options import say_wandb, wandb_options
+from gans.cli.options import say_wandb, set_threads, threads_option, wandb_options
 from gans.core.errors import UserError
 from gans.eval.protocol import PROTOCOLS, Protocol
 from gans.runs.tracking import wandb_settings
@@ -55,12 +55,13 @@ if TYPE_CHECKING:
 @click.option("--csv", "csv_path", type=click.Path(), help="Also write the table (one row per draw) here.")
 @click.option("--no-ema", is_flag=True, help="Score the raw generator of runs trained with --ema-decay.")
 @click.option("--progress/--no-progress", default=True, help="Show progress bars.")
+@threads_option()
 @wandb_options
 def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, num_samples: int | None,
              repeats: int | None, reference: str | None, reference_count: int | None, inception_weights: str | None,
              batch_size: int, seed: int, is_shuffle: bool, kid_subsets: int, kid_subset_size: int, prdc_k: int,
              device: str, data_dir: str, cache_dir: str | None, json_path: str | None, csv_path: str | None, no_ema: bool,
-             progress: bool, **wandb_flags) -> None:
+             progress: bool, threads: int | None, **wandb_flags) -> None:
     """Inception Score, FID, KID and precision/recall/density/coverage of generators over repeated
     draws, or of an image set.
 
@@ -97,6 +98,7 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     proto = Protocol.build(protocol, num_samples=num_samples, repeats=repeats, reference=reference,
                            reference_count=reference_count, seed=seed, is_shuffle=is_shuffle,
                            kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, prdc_k=prdc_k)
+    set_threads(threads)
     inception, ref = prepare(proto, inception_weights, pick_device(device), data_dir,
                              Path(cache_dir) if cache_dir else None, batch_size, progress,
                              log=lambda m: click.echo(m, err=True),
