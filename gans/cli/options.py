@@ -8,15 +8,11 @@ import click
 
 from gans import config as C
 
-THREADS_HELP = ("CPU threads for torch. [default: $OMP_NUM_THREADS if set, else the cores idle now (the "
-                "cores minus the 1-minute load average, at least 1){}]")
-
-
 def threads_option(per_run: bool = False):
     """--threads N: what a command's torch may use (gans.core.threads picks the default)."""
-    extra = ", shared among --jobs" if per_run else ""
-    text = ("Threads per run. " if per_run else "") + THREADS_HELP.format(extra)
-    return click.option("--threads", type=click.IntRange(min=1), help=text)
+    return click.option("--threads", type=click.IntRange(min=1), help=(
+        f"CPU threads for torch{' in each run' if per_run else ''}. [default: $OMP_NUM_THREADS if set, else the "
+        f"cores idle now (the cores minus the 1-minute load average, at least 1){', shared among --jobs' if per_run else ''}]"))
 
 
 def set_threads(requested: int | None) -> int:

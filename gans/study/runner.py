@@ -28,6 +28,7 @@ from gans.config import TrainConfig
 from gans.study.spec import STUDY_FILE, Study, protocol_of, run_configs
 from gans.study.status import RunStatus
 from gans.core.errors import UserError
+from gans.core.threads import ENV as THREADS_ENV, Threads, apply as apply_threads, choose, machine
 
 def is_done(cfg: TrainConfig) -> bool:
     """Trained to its step count and scored at that step."""
@@ -47,8 +48,6 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
     """One job: train (or resume) a run, then score its final checkpoint into eval.json, and its
     step-0 checkpoint (the untrained generator) beside it when pruning has kept it: the baseline
     that says whether a run learned at all (`gans compare`'s FID / untrained)."""
-    import torch
-
     from gans.core import chaos
     from gans.core.files import remove_stale_temporaries
     from gans.runs.lock import lock_run
@@ -58,7 +57,7 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
     from gans.runs.networks import pick_device
     from gans.training.launch import train_or_resume
 
-    torch.set_num_threads(threads)
+    apply_threads(threads)
     cfg = from_dict(cfg_dict)
     lock_run(cfg.out)  # one writer per run: a second job into it (two drivers, a stale requeue) stops here
     for folder in (Path(cfg.out), Path(cfg.out) / ckpt_io.CKPT_DIR):  # writes cut off by a kill (eval.json, best.pt)
@@ -147,8 +146,17 @@ def _has_cuda() -> bool:
     return torch.cuda.is_available()
 
 
-def run_study(out: Path, study: Study, say: Callable[[str], None] = print) -> dict[str, Path]:
-    """Run what is not done yet, at most ``study.jobs`` at once, then write the report."""
+def job_threads(study: Study, requested: int | None = None) -> Threads:
+    """Threads per run: ``requested`` (--threads), else OMP_NUM_THREADS, else this machine's idle
+    cores split among ``study.jobs`` runs at once. A SLURM job runs on another node, whose load this
+    machine cannot see: its share is of the cores alone."""
+    cpus, load = machine()
+    return choose(cpus, None if study.executor == "slurm" else load, os.environ.get(THREADS_ENV), requested, study.jobs)
+
+
+def run_study(out: Path, study: Study, say: Callable[[str], None] = print, threads: int | None = None) -> dict[str, Path]:
+    """Run what is not done yet, at most ``study.jobs`` at once, then write the report. ``threads``:
+    each run's CPU threads (--threads; default: :func:`job_threads`)."""
     from gans.analysis.compare import compare
     from gans.core.files import check_writable, write_atomic
     from gans.runs.lock import lock_run
@@ -173,10 +181,12 @@ def run_study(out: Path, study: Study, say: Callable[[str], None] = print) -> di
         estimate = evaluation_estimate(study, todo)
         if estimate:
             say(estimate)
+        per_run = job_threads(study, threads)
+        say(per_run.line("per run"))
+        apply_threads(per_run.count)  # the driver's own reference pass is one more run's work
         prepare_references(study, [c for c in todo if c.run_name not in attached], say)
-        threads = max(1, (os.cpu_count() or 1) // study.jobs)
-        statuses = _run_jobs(study, todo, attached, out / "jobs", lambda: _executor(study, out / "jobs", threads),
-                             threads, say)
+        statuses = _run_jobs(study, todo, attached, out / "jobs", lambda: _executor(study, out / "jobs", per_run.count),
+                             per_run.count, say)
         now = {s.run: s for s in statuses}
         say("runs:\n" + "\n".join(f"  {now.get(c.run_name, RunStatus(c.run_name, 'done', detail='earlier')).line()}"
                                    for c in cfgs))

@@ -198,3 +198,54 @@ def test_a_refused_study_toml_write_is_one_line_and_keeps_the_previous_file(tmp_
     assert err == (f"gans: error: could not write {out / 'study.toml'}: No space left on device; free space and run "
                    "again to continue from the last checkpoint\n")
     assert (out / "study.toml").read_text() == before and sorted(p.name for p in out.iterdir()) == [".lock", "study.toml"]
+
+
+def test_each_run_gets_its_share_of_the_idle_cores_unless_told(monkeypatch):
+    import dataclasses
+
+    from gans.study import runner
+
+    study = Study.from_toml(STUDY, "s.toml")  # jobs = 2
+    monkeypatch.setattr(runner, "machine", lambda: (8, 2.0))
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert runner.job_threads(study).count == 3  # 6 idle cores over 2 runs, not 8 // 2
+    assert runner.job_threads(study, requested=4).count == 4  # --threads is per run
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert runner.job_threads(study).count == 1  # respected, not overridden by the split
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    # a SLURM job runs elsewhere: this machine's load is not its business
+    assert runner.job_threads(dataclasses.replace(study, executor="slurm")).count == 4
+
+
+def test_a_submitted_job_carries_the_thread_count_and_sets_it(tmp_path, monkeypatch):
+    from gans.study import runner
+    from gans.training import launch
+
+    study = Study.from_toml(STUDY.replace("jobs = 2", "jobs = 1"), "s.toml")
+    cfg = run_configs(study, tmp_path)[0]
+    submitted = []
+
+    class Executor:
+        def submit(self, job):
+            submitted.append(job)
+            fake = FakeJob({"step": 4, "fid": 1.0, "train_s": 1.0})
+            fake.job_id, fake.done = "1", lambda: True
+            return fake
+
+    runner._run_jobs(study, [cfg], {}, tmp_path / "jobs", Executor, 3, say=lambda line: None)
+    assert [job.threads for job in submitted] == [3]
+
+    seen = []
+
+    def train_or_resume(cfg, progress):
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(launch, "train_or_resume", train_or_resume)
+    before = torch.get_num_threads()
+    try:
+        with pytest.raises(RuntimeError, match="stop here"):
+            submitted[0].work(submitted[0].cfg_dict, submitted[0].study_toml, 2)
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [2]
