@@ -51,8 +51,7 @@ class TrainConfig:
     d_arch: str = _opt("standard", "Critic architecture: standard convs, or depthwise-separable ones (for dsn).",
                        choices=lambda: D_ARCHS)
     init: str = _opt("torch", "Weight init of the critic, and of the generator unless --g-init: torch (PyTorch's defaults), normal02 (N(0, 0.02), zero biases, as "
-                              "chainer-gan-lib and pytorch-gan-collections), msn-code (the MSN authors' filler). "
-                              "Presets set their own (msngan: normal02).",
+                              "chainer-gan-lib and pytorch-gan-collections), msn-code (the MSN authors' filler).",
                      choices=lambda: INITS)
     # separate, so a search can tell whether a gain comes from the critic's init or the generator's
     g_init: str = _opt("", "Generator init, as --init. [default: --init's]", choices=lambda: ("", *INITS))
@@ -142,14 +141,42 @@ def field_name(key: str) -> str:
     return key.lstrip("-").replace("-", "_")
 
 
+def shown(value: Any) -> str:
+    """A value as help prints it: 0 0.9, 0.0002, on, none."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (tuple, list)):
+        return " ".join(shown(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value) if value != "" else "none"
+
+
+def preset_values(name: str) -> dict[str, list[str]] | None:
+    """What each preset resolves a field to, as {value: [presets]}, or None when no preset sets it."""
+    if not any(name in values for values in PRESETS.values()):
+        return None
+    groups: dict[str, list[str]] = {}
+    for preset, values in PRESETS.items():
+        groups.setdefault(shown(values.get(name, FIELDS[name].default)), []).append(preset)
+    return groups
+
+
 def help_text(name: str) -> str:
-    """A field's help with its default, for the CLI."""
+    """A field's help with its default, for the CLI. A field that presets set shows what each preset
+    resolves it to: the dataclass default would be what no run gets."""
     f = FIELDS[name]
     text = f.metadata["help"]() if callable(f.metadata["help"]) else f.metadata["help"]
+    groups = preset_values(name)
+    if groups:
+        # the value most presets share goes last, as "else" (a tie goes to the default preset's)
+        common = max(groups, key=lambda v: (len(groups[v]), FIELDS["preset"].default in groups[v]))
+        parts = [f"{value} for {', '.join(presets)}" for value, presets in groups.items() if value != common]
+        listing = "; ".join([*parts, f"else {common}"]) if parts else f"{common} for every preset"
+        return f"{text} [default: the preset's: {listing}]"
     if "[default:" in text or f.type == "bool":
         return text
-    default = " ".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
-    return f"{text} [default: {default if default != '' else 'none'}]"
+    return f"{text} [default: {shown(f.default)}]"
 
 
 def choices(name: str) -> list[str] | None:
