@@ -37,6 +37,9 @@ class Protocol:
     kid_subset_size: int = 1000
     metric_seed: int = 2020  # KID subsets and IS shuffling; torch-fidelity's default
     prdc_k: int = 5  # PRDC's k-NN radii; Naeem et al.'s and the prdc package's default
+    # FID at these sample counts (each at most num_samples) and FID-infinity from them (gans.eval.infinity);
+    # empty: not computed
+    fid_sizes: tuple[int, ...] = ()
     std: str = "population (ddof=0)"
 
     @classmethod

@@ -25,8 +25,9 @@ DEFINITIONS = {
 }
 
 # each summarized number and the name of its std over draws (or sources)
-MEAN_STD = (("is_mean", "is_std"), ("fid", "fid_std"), ("kid_mean", "kid_std"), ("precision", "precision_std"),
-            ("recall", "recall_std"), ("density", "density_std"), ("coverage", "coverage_std"))
+MEAN_STD = (("is_mean", "is_std"), ("fid", "fid_std"), ("kid_mean", "kid_std"), ("fid_infinity", "fid_infinity_std"),
+            ("precision", "precision_std"), ("recall", "recall_std"), ("density", "density_std"),
+            ("coverage", "coverage_std"))
 
 
 class JsonRecord:
@@ -56,6 +57,8 @@ class Draw(JsonRecord):
     recall: float | None = None
     density: float | None = None
     coverage: float | None = None
+    fid_infinity: float | None = None  # Chong & Forsyth's extrapolation to infinitely many samples
+    fid_curve: list[list[float]] | None = None  # [sample count, FID] pairs it was fitted on
 
 
 @dataclass
@@ -76,6 +79,8 @@ class Summary(JsonRecord):
     density_std: float | None = None
     coverage: float | None = None
     coverage_std: float | None = None
+    fid_infinity: float | None = None
+    fid_infinity_std: float | None = None
 
     @classmethod
     def of(cls, rows: Iterable[Draw | "Summary"]) -> "Summary":

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator
 import torch
 
 from gans.eval.inception import Inception, open_inception
+from gans.eval.infinity import fid_infinity
 from gans.eval.metrics import extract, fid, inception_score, kid
 from gans.eval.prdc import prdc
 from gans.eval.protocol import Protocol
@@ -75,6 +76,10 @@ def score(feats: dict[str, torch.Tensor], ref: Reference, protocol: Protocol,
         row["is_mean"], row["is_std"] = inception_score(feats["logits_unbiased"], protocol.is_splits,
                                                         protocol.is_shuffle, protocol.metric_seed)
     row["fid"] = fid(feats["2048"], (ref.mu, ref.sigma))
+    sizes = sorted({n for n in protocol.fid_sizes if 2 <= n <= len(feats["2048"])})
+    if len(sizes) >= 2:
+        c = fid_infinity(feats["2048"], (ref.mu, ref.sigma), sizes, protocol.metric_seed)
+        row["fid_infinity"], row["fid_curve"] = c.infinity, [[n, f] for n, f in zip(c.sizes, c.fids)]
     if ref.features is not None:
         row["kid_mean"], row["kid_std"] = kid(feats["2048"], ref.features, protocol.kid_subsets,
                                               protocol.kid_subset_size, protocol.metric_seed)

@@ -20,7 +20,7 @@ EXECUTORS = ("local", "slurm")
 STUDY_FILE = "study.toml"
 # what a study's [eval] table may set: the protocol of `gans eval` plus where its weights are
 PROTOCOL_KEYS = ("num_samples", "repeats", "reference", "reference_count", "seed", "kid_subsets", "kid_subset_size",
-                 "prdc_k")
+                 "prdc_k", "fid_sizes")
 EVAL_KEYS = (*PROTOCOL_KEYS, "inception_weights", "batch_size")
 
 

@@ -11,7 +11,7 @@ from gans.eval.records import Draw, Report, Result, Summary, Weights
 from gans.eval.report import write_json
 from gans.runs.records import Diagnosis, EvalPoint
 
-NUMBERS = ("is_mean", "fid", "kid_mean", "precision", "recall", "density", "coverage")
+NUMBERS = ("is_mean", "fid", "kid_mean", "fid_infinity", "precision", "recall", "density", "coverage")
 
 
 def draws_of(values: dict[str, list[float]]) -> list[Draw]:
