@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -23,14 +24,46 @@ def _img(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
+# a number's cell: "mean ± std", then its interval and mark, which the page puts on a second line
+_NUMBER = re.compile(r"^(?P<value>\S+ ± \S+)(?: (?P<interval>\[[^\]]*\]))?(?P<rest>.*)$")
+
+
+_TEXT_COLUMNS = {"system", "norm", "loss", "evaluated"}
+
+
+def _html_cell(text: str) -> str:
+    m = _NUMBER.match(text)
+    if not m:
+        return html.escape(text)
+    interval = f'<br><span class=ci>{html.escape(m["interval"])}</span>' if m["interval"] else ""
+    return f'<span class=v>{html.escape(m["value"] + m["rest"])}</span>{interval}'
+
+
 def _html_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
-    cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body)
-    return f"<table><tr>{cells}</tr>{rows}</table>"
+    """A table in its own box: on a narrow screen the box scrolls sideways, never the page, and the
+    first column (the system) stays in view."""
+    text = ["" if c not in _TEXT_COLUMNS else " class=t" for c in head]  # words left-aligned, numbers right
+    cells = "".join(f"<th{t}>{html.escape(c)}</th>" for c, t in zip(head, text))
+    rows = "".join("<tr>" + "".join(f"<td{t}>{_html_cell(c)}</td>" for c, t in zip(r, text)) + "</tr>"
+                   for r in body)
+    return f"<div class=scroll><table><tr>{cells}</tr>{rows}</table></div>"
 
 
-def html_report(rows: Sequence[SystemRow], runs: Sequence[RunDir], plots: dict[str, Path],
+STYLE = """body{font-family:sans-serif;max-width:1300px;margin:1.5em auto;padding:0 1em;line-height:1.35}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:13px}
+td,th{border:1px solid #ccc;padding:3px 5px;text-align:right;vertical-align:top}
+th{vertical-align:bottom;max-width:7em}
+.t{text-align:left}td:first-child,th:first-child{position:sticky;left:0;background:#fff;white-space:nowrap}
+td.t:last-child{min-width:8em}
+.v{white-space:nowrap}.ci{color:#666;font-size:92%;white-space:nowrap}
+p.note{font-size:90%;margin:.3em 0}img{max-width:100%}"""
+
+
+def html_report(rows: Sequence[SystemRow], runs: Sequence[RunDir], plots: dict[str, Path | None],
                 claims: Sequence[tuple[str, Path, str]] = ()) -> str:
+    """The page: the table and its notes, the differences from the baseline, the figures that have
+    something to show (a None in ``plots`` is left out), the claims, the runs."""
     table = _html_table(COLUMNS, [cells(r) for r in rows])
     table += "".join(f"<p class=note>{html.escape(n)}</p>" for n in notes(rows))
     head, body = diff_table(rows)
@@ -40,15 +73,14 @@ def html_report(rows: Sequence[SystemRow], runs: Sequence[RunDir], plots: dict[s
                   "tested)</p>" + _html_table(head, body))
     listed = "".join(f"<li>{html.escape(str(r.path))}: {r.cfg.system}, norm {r.cfg.norm}, loss {r.cfg.loss}, "
                      f"seed {r.cfg.seed}, {r.last_step} steps</li>" for r in runs)
-    figures = "".join(f"<h2>{html.escape(title)}</h2>{_img(p)}" for title, p in plots.items())
+    figures = "".join(f"<h2>{html.escape(title)}</h2>{_img(p)}" for title, p in plots.items() if p is not None)
     if claims:
         figures += "<h2>Checking the paper's claims (gans diagnose)</h2>" + "".join(
             f"<h3>{html.escape(claim)}</h3><p>{html.escape(reading)}</p>{_img(p)}" for claim, p, reading in claims)
     return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>gans compare</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}
-p.note{{font-size:90%;margin:.3em 0}}img{{max-width:100%}}</style></head><body>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gans compare</title>
+<style>{STYLE}</style></head><body>
 <h1>Discriminator comparison</h1>
 {table}
 {figures}
@@ -71,9 +103,9 @@ def _settings(runs: Sequence[RunDir]) -> dict[int, str]:
 
 
 def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> dict[str, Path]:
-    """Write table.md, table.csv, fid_vs_step.png, losses.png, samples.png and report.html to ``out``
-    (and fid_by_step.md where runs were scored in training); every system is tested against
-    ``baseline`` (default: the first)."""
+    """Write table.md, table.csv, losses.png, samples.png and report.html to ``out`` (and
+    fid_vs_step.png and fid_by_step.md where runs were scored in training; a figure with nothing to
+    show is left out); every system is tested against ``baseline`` (default: the first)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -88,7 +120,7 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> di
     plots = {"FID vs step": plot_fid(runs, out / "fid_vs_step.png"),
              "Losses": plot_losses(runs, out / "losses.png"),
              "Final samples": plot_samples(runs, out / "samples.png")}
-    written.update({p.name: p for p in plots.values()})
+    written.update({p.name: p for p in plots.values() if p is not None})  # a figure with nothing to show is not written
     steps = curve.fid_by_step(runs, rows[0].baseline)
     if steps:  # training-time FID: does the order at the end hold along the way?
         text = curve.markdown(steps, rows[0].baseline)

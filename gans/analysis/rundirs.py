@@ -29,6 +29,7 @@ class Final:
 
     summary: Summary
     source: str
+    draws: int = 1  # the draws behind it: with one, its spreads were not measured
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _final(report: Report | None, evals: list[EvalPoint]) -> Final | None:
         latest = max(report.results, key=lambda r: r.step or 0)
         p = report.protocol
         return Final(latest.summary, f"gans eval {p.name} ({p.repeats}x{p.num_samples} "
-                                     f"vs {Path(str(p.reference)).name}), step {latest.step}")
+                                     f"vs {Path(str(p.reference)).name}), step {latest.step}", len(latest.draws))
     if evals:
         last = evals[-1]
         one = {k: v for k, v in last.to_json().items() if k in Summary.__dataclass_fields__}

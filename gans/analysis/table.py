@@ -6,10 +6,11 @@ or, failing that, the last row of its training-time ``eval.jsonl``; the table sa
 Per system and number (IS, FID, KID, precision, recall, density, coverage) the table gives the seeds'
 mean ± sample std (ddof=1) [95% t-interval of the mean] (gans.analysis.stats). A system of one seed
 shows that run's mean ± std over its draws instead (population std, as `gans eval` reports it), with
-no interval. Every other system is tested against a baseline (``--baseline``, default the first
-system) with Welch's t-test: the difference, its 95% interval and p; ``*`` marks p < 0.05. The
-difference table adds, per number, Holm's adjustment of p over the systems tested, for a reader who
-asks whether any of the k differences is real.
+no interval; after one draw no spread was measured and the table shows "± —", not a zero. Every
+other system is tested against a baseline (``--baseline``, default the first system) with Welch's
+t-test: the difference, its 95% interval and p; ``*`` marks p < 0.05. The difference table adds, per
+number, Holm's adjustment of p over the systems tested, for a reader who asks whether any of the k
+differences is real.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class MetricStats:
 
     values: tuple[float, ...]  # each seed's number (seeds without it left out)
     seeds: SeedStats | None  # None when no seed has the number
-    draw_std: float | None  # the one seed's std over its draws (n = 1 only)
+    draw_std: float | None  # the one seed's std over its draws (n = 1 only; None after one draw: not measured)
     vs_baseline: Difference | None  # this system minus the baseline; None for the baseline itself or no numbers
     p_holm: float | None = None  # vs_baseline's p, Holm-adjusted over every system tested on this number
 
@@ -126,8 +127,8 @@ def _metric_stats(group: Sequence[RunDir], m: Metric, baseline: list[float] | No
         return MetricStats((), None, None, None)
     draw_std = None
     if len(values) == 1:
-        draw_std = next(getattr(r.final.summary, m.std_field) for r in group
-                        if r.final and getattr(r.final.summary, m.field) is not None)
+        final = next(r.final for r in group if r.final and getattr(r.final.summary, m.field) is not None)
+        draw_std = getattr(final.summary, m.std_field) if final.draws > 1 else None
     diff = welch(values, baseline) if baseline else None
     return MetricStats(tuple(values), SeedStats.of(values), draw_std, diff)
 
@@ -161,6 +162,7 @@ def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[Syst
 COLUMNS = ("system", "norm", "loss", "seeds", *(m.label for m in METRICS), "FID / untrained", "steps/s", "G params", "D params",
            "evaluated")
 MARK = "*"
+NOT_MEASURED = "—"  # the spread of one seed's one draw: none was measured, which is not a spread of zero
 
 
 def _num(x: float, m: Metric, signed: bool = False) -> str:
@@ -175,7 +177,7 @@ def _cell(ms: MetricStats, m: Metric) -> str:
     s = ms.seeds
     if s is None:
         return "—"
-    text = f"{_num(s.mean, m)} ± {_num(ms.std or 0.0, m)}"
+    text = f"{_num(s.mean, m)} ± {NOT_MEASURED if ms.std is None else _num(ms.std, m)}"
     if s.low is not None:
         text += f" [{_num(s.low, m)}, {_num(s.high, m)}]"
     return text + (f" {MARK}" if ms.significant else "")
@@ -215,8 +217,8 @@ def diff_table(rows: Sequence[SystemRow]) -> tuple[list[str], list[list[str]]]:
 def notes(rows: Sequence[SystemRow]) -> list[str]:
     """The footnotes under the table: what each cell holds, and the test behind its mark."""
     lines = ["mean ± std [95% interval] over seeds: the sample std (ddof=1) and the Student-t interval of the "
-             "mean; a system of one seed shows its mean ± std over draws, without an interval. "
-             "Lower FID and KID are better.",
+             "mean; a system of one seed shows its mean ± std over draws, without an interval, and "
+             f"± {NOT_MEASURED} after one draw (no spread measured). Lower FID and KID are better.",
              "FID / untrained: each seed's final FID over its step-0 (untrained) generator's FID, by the same "
              "protocol, where eval.json scored both (gans study does); the mean over seeds and the worst seed."]
     if len(rows) > 1:

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from gans.analysis.compare import compare
-from gans.analysis.table import METRICS, markdown, table_rows
+from gans.analysis.table import COLUMNS, METRICS, cells, markdown, table_rows
 from gans.analysis.rundirs import load_runs
 from gans.analysis.stats import welch
 from gans.cli import main
@@ -21,9 +21,9 @@ RNG = np.random.default_rng(7)
 
 
 def _numbers(offset: dict[str, float], seed: int) -> dict[str, list[float]]:
-    base = {"is_mean": 6.0, "fid": 40.0, "kid_mean": 0.03, "precision": 0.6, "recall": 0.4, "density": 0.9,
+    base = {"is_mean": 6.0, "fid": 40.0, "kid_mean": 0.03, "fid_infinity": 38.0, "precision": 0.6, "recall": 0.4, "density": 0.9,
             "coverage": 0.5}
-    spread = {"is_mean": 0.2, "fid": 2.0, "kid_mean": 0.003, "precision": 0.02, "recall": 0.02, "density": 0.05,
+    spread = {"is_mean": 0.2, "fid": 2.0, "kid_mean": 0.003, "fid_infinity": 2.0, "precision": 0.02, "recall": 0.02, "density": 0.05,
               "coverage": 0.02}
     out = {}
     for k in NUMBERS:
@@ -120,7 +120,7 @@ def test_prdc_sits_beside_is_fid_kid(runs, tmp_path):
     out = tmp_path / "report"
     compare(runs, out)
     head = (out / "table.md").read_text().splitlines()[0]
-    assert head.startswith("| system | norm | loss | seeds | IS | FID | KID x1e3 | precision | recall | density | "
+    assert head.startswith("| system | norm | loss | seeds | IS | FID | KID x1e3 | FID∞ | precision | recall | density | "
                            "coverage |")
     row = _csv(out)["sngan"]
     for k in ("precision", "recall", "density", "coverage"):
@@ -178,7 +178,21 @@ def test_train_time_numbers_when_no_eval_json(tmp_path):
     (row,) = table_rows(load_runs([tmp_path]))
     assert row.evaluated == "train-time (10 samples), step 4"
     assert row.numbers["fid"].seeds.mean == 55.0 and row.numbers["recall"].seeds.mean == 0.75
-    assert row.numbers["is"].std == 0.2 and row.numbers["density"].seeds is None
+    assert row.numbers["density"].seeds is None
+    # one seed, one draw: no spread over draws was measured (IS's 0.2 is over its splits, another thing)
+    assert row.numbers["is"].std is None and row.numbers["fid"].std is None
+    assert cells(row)[COLUMNS.index("FID")] == "55.00 ± —"
+
+
+def test_one_seed_of_several_draws_shows_its_spread_over_draws(tmp_path):
+    write_run(tmp_path, "sngan", 0, {"fid": [10.0, 12.0]})
+    (row,) = table_rows(load_runs([tmp_path]))
+    assert row.numbers["fid"].std == 1.0 and cells(row)[COLUMNS.index("FID")] == "11.00 ± 1.00"
+    one = tmp_path / "one"
+    write_run(one, "sngan", 0, {"fid": [176.8]})
+    (row,) = table_rows(load_runs([one]))
+    assert cells(row)[COLUMNS.index("FID")] == "176.80 ± —" and "± 0.00" not in markdown([row])
+    assert row.csv()["fid_std"] is None  # table.csv leaves the cell empty
 
 
 def test_params_come_from_what_runs_stored_not_from_networks(tmp_path, monkeypatch):
@@ -205,11 +219,36 @@ def test_params_come_from_what_runs_stored_not_from_networks(tmp_path, monkeypat
     assert "| 4,280,000 | 1,050,000 |" in text and "| — | — |" in text
 
 
-def test_report_files(runs, tmp_path):
-    written = compare(runs, tmp_path / "report")
-    assert set(written) == {"table.md", "table.csv", "fid_vs_step.png", "losses.png", "samples.png", "report.html"}
+def test_report_files_leave_out_figures_with_nothing_to_show(runs, tmp_path):
+    written = compare(runs, tmp_path / "report")  # no training-time FID, no sample grids
+    assert set(written) == {"table.md", "table.csv", "losses.png", "report.html"}
+    assert not (tmp_path / "report" / "fid_vs_step.png").exists() and not (tmp_path / "report" / "samples.png").exists()
     page = written["report.html"].read_text()
-    assert page.count("data:image/png;base64,") == 3 and page.count("<table>") == 2
+    assert page.count("data:image/png;base64,") == 1 and page.count("<table>") == 2
+    assert "FID vs step" not in page and "Final samples" not in page
+
+
+def test_report_figures_of_runs_scored_in_training_and_sampled(tmp_path):
+    from PIL import Image
+
+    point = {"draw": 0, "sample_seed": 2, "num_samples": 10, "fid": 55.0}
+    for seed in (0, 1):
+        run = write_run(tmp_path / "runs", "sngan", seed, evals=[{**point, "step": 2, "fid": 70.0 + seed},
+                                                                 {**point, "step": 4}])
+        (run / "samples").mkdir()
+        Image.new("RGB", (16, 16), (200, 30, 30)).save(run / "samples" / "step_00000004.png")
+    written = compare([tmp_path / "runs"], tmp_path / "report")
+    assert {"fid_vs_step.png", "losses.png", "samples.png"} <= set(written)
+    page = written["report.html"].read_text()
+    assert page.count("data:image/png;base64,") == 3 and "<h2>FID vs step</h2>" in page
+
+
+def test_the_page_keeps_wide_tables_in_their_own_scrolling_box(tmp_path):
+    write_run(tmp_path / "runs", "sngan", 0, {"fid": [176.8]})
+    page = compare([tmp_path / "runs"], tmp_path / "report")["report.html"].read_text()
+    assert page.count('<div class=scroll><table>') == page.count("<table>") == 1
+    assert ".scroll{overflow-x:auto" in page and "position:sticky" in page  # the system column stays in view
+    assert "<span class=v>176.80 ± —</span>" in page and "± 0.00" not in page
 
 
 @pytest.mark.parametrize("argv,message", [
