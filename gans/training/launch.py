@@ -124,8 +124,9 @@ def set_aside_later(run_dir: Path, step: int) -> str | None:
     saved = ckpt_io.set_aside_after(run_dir, step, aside.with_suffix(""))
     parts = [rows.describe()] if rows else []
     if saved:
-        steps = f"step {saved[0]}" if len(saved) == 1 else f"steps {saved[0]}-{saved[-1]}"
-        parts.append(f"checkpoints of {steps} are moved to {aside.with_suffix('')}/")
+        what = f"the checkpoint of step {saved[0]} is" if len(saved) == 1 else \
+            f"checkpoints of steps {saved[0]}-{saved[-1]} are"
+        parts.append(f"{what} moved to {aside.with_suffix('')}/")
     return f"resuming from step {step}: " + "; ".join(parts) if parts else None
 
 
