@@ -162,9 +162,10 @@ QUICK = {"lr": 5e-4, "betas": (0.5, 0.999), "n_critic": 1}
 
 def quickstart(presets: list[str], steps: int, width: float, batch_size: int, out: Path,
                grids: Path, progress: bool, extra: dict[str, Any] | None = None) -> Iterator[str]:
-    """Train each system briefly on the built-in shapes and copy its final grid to GRIDS/PRESET.png.
-    A finished system is skipped and an interrupted one resumed, so the command can be run again.
-    ``extra`` holds further train flags (e.g. eval_every, inception_weights)."""
+    """Train each system briefly on the built-in shapes and copy its final grid to GRIDS/PRESET.png,
+    then say whether each learned (gans.training.learned: seconds on a CPU). A finished system is
+    skipped and an interrupted one resumed, so the command can be run again. ``extra`` holds further
+    train flags (e.g. eval_every, inception_weights)."""
     cfgs = [resolve({**QUICK, **(extra or {}), "preset": preset, "steps": steps, "width": width,
                      "batch_size": batch_size, "out": str(out / preset), "sample_every": max(1, steps // 4),
                      "checkpoint_every": max(1, steps // 4)}) for preset in presets]
