@@ -11,11 +11,12 @@ only inflate Holm's family; it is marked "untrained" (or "equal" where the syste
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Sequence
 
 from gans.analysis.rundirs import RunDir, by_system
-from gans.analysis.stats import ALPHA, Difference, SeedStats, holm, welch
+from gans.analysis.stats import ALPHA, Difference, SeedStats, finite, holm, welch
 from gans.analysis.table import md_table
 
 
@@ -27,6 +28,7 @@ class StepRow:
     fid: dict[str, SeedStats]  # systems with at least one seed evaluated at this step
     vs_baseline: dict[str, Difference]  # the other systems, where both have a value
     p_holm: dict[str, float | None]
+    diverged: dict[str, int] = dataclasses.field(default_factory=dict)  # runs with a non-finite FID here
 
     @property
     def untrained(self) -> bool:
@@ -43,21 +45,26 @@ def fid_by_step(runs: Sequence[RunDir], baseline: str | None = None) -> list[Ste
         for run in group:
             for step, fid in run.fids().items():
                 values.setdefault(step, {}).setdefault(system, []).append(fid)
+    # a diverged run's NaN is left out of the mean and the test, and counted beside them
+    scored = {step: {s: v for s, v in at.items() if finite(v)[0]} for step, at in values.items()}
     diffs = {}
-    for step, at in values.items():
+    for step, at in scored.items():
         base = at.get(baseline)
         diffs[step] = {} if step == 0 else {s: welch(v, base) for s, v in at.items() if s != baseline and base}
     tests = [(step, s) for step, ds in diffs.items() for s, d in ds.items() if d.p is not None]
     adjusted = dict(zip(tests, holm([diffs[step][s].p for step, s in tests])))
-    return [StepRow(step, {s: SeedStats.of(v) for s, v in values[step].items()}, diffs[step],
-                    {s: adjusted.get((step, s)) for s in diffs[step]})
+    return [StepRow(step, {s: SeedStats.of(v) for s, v in scored[step].items()}, diffs[step],
+                    {s: adjusted.get((step, s)) for s in diffs[step]},
+                    {s: n for s, v in values[step].items() if (n := finite(v)[1])})
             for step in sorted(values)]
 
 
-def _stats(s: SeedStats | None) -> str:
+def _stats(s: SeedStats | None, diverged: int = 0) -> str:
+    lost = f"{diverged} diverged" if diverged else ""
     if s is None:
-        return "—"
-    return f"{s.mean:.1f}" + (f" ± {s.std:.1f}" if s.std is not None else "") + f" (n = {s.n})"
+        return lost or "—"
+    return (f"{s.mean:.1f}" + (f" ± {s.std:.1f}" if s.std is not None else "") + f" (n = {s.n}"
+            + (f"; {lost}, left out" if lost else "") + ")")
 
 
 def _diff(d: Difference | None, p_holm: float | None, untrained: str) -> str:
@@ -82,7 +89,7 @@ def markdown(rows: Sequence[StepRow], baseline: str) -> str:
     systems = list(dict.fromkeys(s for r in rows for s in r.fid))
     others = [s for s in systems if s != baseline]
     head = ["step", *systems, "order (lowest FID first)", *(f"{s} - {baseline}" for s in others)]
-    body = [[str(r.step), *(_stats(r.fid.get(s)) for s in systems),
+    body = [[str(r.step), *(_stats(r.fid.get(s), r.diverged.get(s, 0)) for s in systems),
              " < ".join(sorted(r.fid, key=lambda s: r.fid[s].mean)),
              *(_diff(r.vs_baseline.get(s), r.p_holm.get(s), _untrained(r, s, baseline)) for s in others)]
             for r in rows]

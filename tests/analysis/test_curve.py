@@ -102,3 +102,15 @@ def test_untrained_generators_that_differ_by_init_are_shown_not_tested(tmp_path)
     assert rows[0].vs_baseline == {} and rows[0].p_holm == {}
     assert rows[1].p_holm["sngan"] == pytest.approx(rows[1].vs_baseline["sngan"].p)  # a family of one
     assert "| untrained |" in markdown(rows, "msngan") and "over the table's 1 tests" in markdown(rows, "msngan")
+
+
+def test_a_diverged_run_is_left_out_counted_and_cannot_corrupt_the_table(tmp_path):
+    finals = {"msngan": [150.0, 155.0, 160.0], "sngan": [170.0, float("nan"), 180.0]}  # sngan seed 1 diverged
+    for system, values in finals.items():
+        for seed, fid in enumerate(values):
+            write_run(tmp_path, system, seed, evals=[{**POINT, "step": 10, "fid": fid}])
+    (row,) = fid_by_step(load_runs([tmp_path]), "msngan")
+    assert row.diverged == {"sngan": 1} and row.fid["sngan"].n == 2 and row.vs_baseline["sngan"].n_a == 2
+    assert row.vs_baseline["sngan"].p == pytest.approx(stats.ttest_ind([170.0, 180.0], finals["msngan"],
+                                                                       equal_var=False).pvalue)
+    assert "(n = 2; 1 diverged, left out)" in markdown([row], "msngan")
