@@ -72,7 +72,7 @@ class DeviceBatches:
         self.images = batches.images  # the uint8 images already on the device: no second copy
         self.batch_size, self.per_step = batches.batch_size, per_step
         n = len(self.images)
-        # from anywhere in the first epoch, one step's batches reach at most this many epochs further
+        # the current epoch and every later one that one step, starting anywhere in it, can reach
         self.epochs = 1 + -(-per_step // (n // self.batch_size))
         device = self.images.device
         self.order = torch.empty(self.epochs * n, dtype=torch.long, device=device)
