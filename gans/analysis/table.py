@@ -41,7 +41,7 @@ class Metric:
 
 # PRDC are fractions (density a count / k): three digits show a change of one sample in 1,000
 METRICS = (Metric("is", "IS", "is_mean", "is_std"), Metric("fid", "FID", "fid", "fid_std"),
-           Metric("kid", "KID x1e3", "kid_mean", "kid_std", 1e3),
+           Metric("kid", "KID x1e3", "kid_mean", "kid_std", 1e3), Metric("fid_inf", "FID∞", "fid_infinity", "fid_infinity_std"),
            *(Metric(k, k, k, f"{k}_std", digits=3) for k in ("precision", "recall", "density", "coverage")))
 TEST = "Welch's t-test (two-sided, unequal variances)"
 
