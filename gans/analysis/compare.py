@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from gans.analysis import budget, curve, sweep
+from gans.analysis import budget, curve, selection, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, load_runs
 from gans.analysis.table import COLUMNS, SystemRow, cells, diff_table, markdown, notes, table_rows, write_csv
@@ -102,6 +102,30 @@ def _settings(runs: Sequence[RunDir]) -> dict[int, str]:
     return out
 
 
+def _selection(rows: Sequence[SystemRow], runs: Sequence[RunDir], searched: Sequence[budget.Draw],
+               out: Path) -> dict[str, Path]:
+    """A search (one seed per draw): budget.md/png and stage 2's study file; a short list (draws at
+    several seeds): each system's pick and stage 3's (samples/study/PROTOCOL.md, gans.analysis.selection)."""
+    flags, made = selection.drawn_flags(runs), {}
+
+    def text(name: str, body: str) -> None:
+        made[name] = write_atomic(out / name, lambda f: f.write(body.encode()))
+
+    drawn = [r for r in rows if sweep.system_of(r.system)[1].startswith(f"{sweep.DRAW}=")]
+    if all(len(r.seeds) == 1 for r in drawn):  # what k of the same K configurations buy each system
+        text("budget.md", budget.markdown(searched, _settings(runs)))
+        made["budget.png"] = budget.plot(searched, out / "budget.png")
+        if all(r.system in flags for r in drawn):
+            text("short-list.toml", selection.short_list_study(searched, flags))
+        return made
+    chosen = selection.picks(searched, {r.system: list(r.numbers["kid"].values) for r in drawn},
+                             {r.system: list(r.numbers["fid"].values) for r in drawn})
+    text("picks.md", selection.markdown(chosen))
+    if all(p.draw in flags for p in chosen):
+        text("confirm.toml", selection.confirm_study(chosen, flags))
+    return made
+
+
 def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> dict[str, Path]:
     """Write table.md, table.csv, losses.png, samples.png and report.html to ``out`` (and
     fid_vs_step.png and fid_by_step.md where runs were scored in training; a figure with nothing to
@@ -126,10 +150,8 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> di
         text = curve.markdown(steps, rows[0].baseline)
         written["fid_by_step.md"] = write_atomic(out / "fid_by_step.md", lambda f: f.write(text.encode()))
     searched = budget.draws(rows)
-    if searched:  # a study's [search]: what k of the same K configurations buy each system
-        written["budget.md"] = write_atomic(out / "budget.md",
-                                            lambda f: f.write(budget.markdown(searched, _settings(runs)).encode()))
-        written["budget.png"] = budget.plot(searched, out / "budget.png")
+    if searched:
+        written.update(_selection(rows, runs, searched, out))
     swept = sweep.points(rows)
     if swept:  # a study's [sweep]: each system's settings ranked, its best picked
         written["sweep.md"] = write_atomic(out / "sweep.md", lambda f: f.write(sweep.markdown(swept).encode()))

@@ -25,12 +25,12 @@ def draws_of(values: dict[str, list[float]]) -> list[Draw]:
 def write_run(root: Path, preset: str, seed: int, numbers: dict[str, list[float]] | None = None, label: str = "",
               params: dict[str, int] | None = None, evals: list[dict] | None = None,
               diagnoses: list[Diagnosis] | None = None, steps: int = 4,
-              untrained: dict[str, list[float]] | None = None) -> Path:
+              untrained: dict[str, list[float]] | None = None, flags: dict | None = None) -> Path:
     """A run of ``preset`` (or its ``label``) at ``seed``. ``numbers``: each headline number's value
     in each draw of its eval.json (none: no eval.json); ``params`` go into eval.json as `gans eval`
     copies them from the checkpoint; ``untrained``: the step-0 checkpoint's numbers scored beside
-    them, as `gans study` does."""
-    cfg = resolve({"preset": preset, "label": label, "seed": seed, "steps": steps,
+    them, as `gans study` does; ``flags``: train flags over the preset's."""
+    cfg = resolve({**(flags or {}), "preset": preset, "label": label, "seed": seed, "steps": steps,
                    "out": str(root / f"{label or preset}-seed{seed}")})
     run = Path(cfg.out)
     run.mkdir(parents=True)

@@ -1,0 +1,122 @@
+"""samples/study/PROTOCOL.md's selection rule as code, so no stage leaves a choice to whoever runs it.
+
+Stage 2: each system's short list (its best draws of the search by KID, gans.analysis.budget) becomes
+a study of those draws at fresh seeds. Stage 3: each system's pick, the short-listed draw with the
+lowest mean KID over those seeds (ties within ``TIE`` go to the lower mean FID), becomes the
+confirmation study: every system at its pick, on seeds no stage used. Both are written as study files
+that take everything else from the search's file (``base``).
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import tomli_w
+
+from gans.analysis.budget import Draw, short_list
+from gans.analysis.rundirs import RunDir
+from gans.analysis.sweep import SWEPT, system_of
+from gans.config import FIELDS
+
+SHORT_LIST_SEEDS = [1, 2, 3]
+CONFIRM_SEEDS = [5, 6, 7, 8, 9]
+CONFIRM_EVAL = {"num-samples": 5000, "fid-sizes": [500, 1000, 2000, 5000]}
+TIE = 1e-4  # KID: 0.1 x1e3
+STUDY_FILE = "study.toml"  # what `gans study` stores in OUT, beside OUT/runs/ (gans.study.spec.STUDY_FILE)
+
+
+def _drawn_fields(study: dict[str, Any]) -> set[str]:
+    """The train fields a stored study chose per system: its [search] dimensions, else the flags its
+    systems table gives (a short list's)."""
+    names = {k.replace("-", "_") for k in study.get("search", {})} - {"k", "seed"}
+    if names & {"beta1", "beta2"}:
+        names = names - {"beta1", "beta2"} | {"betas"}
+    if not names:
+        names = {k.replace("-", "_") for flags in study.get("systems", {}).values() for k in flags}
+    return {n for n in names if n in FIELDS} - {"preset", "label"}
+
+
+def drawn_flags(runs: Sequence[RunDir]) -> dict[str, dict[str, Any]]:
+    """Each searched run's configuration (system@draw=NN -> flags): its preset and the fields its
+    study drew or listed, read from the run's resolved config; the rest is the search file's. Runs
+    outside a study directory (no OUT/study.toml beside OUT/runs/) are left out."""
+    out = {}
+    for r in runs:
+        stored = r.path.parent.parent / STUDY_FILE
+        if system_of(r.system)[1].startswith("draw=") and stored.is_file():
+            fields = _drawn_fields(tomllib.loads(stored.read_text()))
+            out[r.system] = {"preset": r.cfg.preset, **{k: _plain(getattr(r.cfg, k)) for k in sorted(fields)}}
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A system's pick: the short-listed draw with the lowest mean KID over the short list's seeds."""
+
+    system: str
+    draw: str  # system@draw=NN
+    kid: float
+    fid: float | None
+    seeds: int
+
+
+def picks(found: Sequence[Draw], kid_by_draw: dict[str, list[float]], fid_by_draw: dict[str, list[float]]) -> list[Pick]:
+    """Each system's pick among its draws (``found``), from each draw's per-seed KID and FID."""
+    out = []
+    for system in dict.fromkeys(d.system for d in found):
+        scored = []
+        for d in found:
+            name = f"{d.system}{SWEPT}{d.setting}"
+            kids = [k for k in kid_by_draw.get(name, []) if math.isfinite(k)]
+            if d.system == system and kids:
+                fids = [f for f in fid_by_draw.get(name, []) if math.isfinite(f)]
+                scored.append(Pick(system, name, sum(kids) / len(kids), sum(fids) / len(fids) if fids else None,
+                                   len(kids)))
+        if scored:
+            best = min(p.kid for p in scored)
+            tied = [p for p in scored if p.kid - best <= TIE]
+            out.append(min(tied, key=lambda p: (p.fid if p.fid is not None else math.inf, p.kid)))
+    return out
+
+
+def _study(header: str, seeds: list[int], systems: dict[str, dict[str, Any]], eval_: dict[str, Any]) -> str:
+    doc = {"base": "search.toml", "seeds": seeds, "search": {}, "systems": systems, **({"eval": eval_} if eval_ else {})}
+    return header + tomli_w.dumps(doc)
+
+
+def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]]) -> str:
+    """Stage 2's study file: every system's short list at SHORT_LIST_SEEDS."""
+    systems = {}
+    for system in dict.fromkeys(d.system for d in found):
+        for d in short_list(found, system):
+            name = f"{system}{SWEPT}{d.setting}"
+            systems[name] = flags[name]
+    head = ("# Stage 2 of samples/study/PROTOCOL.md, written by `gans compare` from the search's KID: each\n"
+            "# system's short list at fresh seeds. Put it beside search.toml (its base) to run it.\n")
+    return _study(head, SHORT_LIST_SEEDS, systems, {})
+
+
+def confirm_study(chosen: Sequence[Pick], flags: dict[str, dict[str, Any]]) -> str:
+    """Stage 3's study file: every system at its pick, seeds no stage used, the confirmation's endpoints."""
+    systems = {p.system: flags[p.draw] for p in chosen}
+    head = ("# Stage 3 of samples/study/PROTOCOL.md, written by `gans compare` from the short list's mean KID:\n"
+            "# every system at its pick, on seeds no stage used. Put it beside search.toml (its base).\n"
+            + "".join(f"#   {p.system}: {p.draw}, mean KID x1e3 {p.kid * 1e3:.1f} over {p.seeds} seeds\n" for p in chosen))
+    return _study(head, CONFIRM_SEEDS, systems, CONFIRM_EVAL)
+
+
+def markdown(chosen: Sequence[Pick]) -> str:
+    """picks.md: each system's pick with the evidence PROTOCOL.md's stage 2 decides by."""
+    lines = ["# Each system's pick (samples/study/PROTOCOL.md, stage 2)", "",
+             "| system | pick | mean KID x1e3 | mean FID | seeds |", "|---|---|---|---|---|"]
+    lines += [f"| {p.system} | {p.draw} | {p.kid * 1e3:.1f} | {'—' if p.fid is None else f'{p.fid:.1f}'} | {p.seeds} |"
+              for p in chosen]
+    lines += ["", f"The short-listed draw with the lowest mean KID over its seeds; within {TIE * 1e3:g} x1e3 of it, "
+                  "the lower mean FID. confirm.toml runs each pick on fresh seeds."]
+    return "\n".join(lines) + "\n"
