@@ -18,8 +18,7 @@ from gans.core.files import write_atomic
 from gans.data.images import load_images
 from gans.diagnostics.critic import CriticTraining
 from gans.diagnostics.diagnoser import Diagnoser
-from gans.losses import get_loss, gradient_penalty
-from gans.losses.passes import critic_scores
+from gans.losses import get_loss
 from gans.runs import checkpoint as ckpt_io
 from gans.runs.networks import build_discriminator, build_generator
 from gans.runs.records import Diagnosis
@@ -45,8 +44,7 @@ def diagnose_checkpoints(run_dir: Path, say=print) -> list[Diagnosis]:
         ckpt_io.load_weights(D, state["D"], "critic", ckpt)
         if images is None:
             images = load_images(cfg.dataset, cfg.data_dir)
-        critic = CriticTraining(get_loss(cfg.loss).d, critic_scores, cfg.d_pass,
-                                gradient_penalty if cfg.gp else None, cfg.gp_weight)
+        critic = CriticTraining(get_loss(cfg.loss).d, cfg.d_pass, cfg.gp_weight if cfg.gp else None)
         diagnosis = Diagnoser(images, cfg.batch_size, cfg.z_dim, cfg.seed, torch.device("cpu"), critic)(G, D, step)
         rows[step] = diagnosis.to_json()
         found.append(diagnosis)

@@ -1,45 +1,26 @@
 """What the trainer's critic step computes, handed to the diagnoser as parts (not the trainer), so a
-diagnosis differentiates the very loss training does without reaching into the trainer."""
+diagnosis differentiates the very loss training does without reaching into the trainer: both call
+:func:`gans.losses.passes.critic_scores` and :func:`gans.losses.passes.critic_loss`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable
 
 import torch
 
-Critic = Callable[[torch.Tensor], torch.Tensor]
-
-
-class Scores(Protocol):
-    """``gans.losses.passes.critic_scores``: D(real), D(fake) as the pass mode scores them."""
-
-    def __call__(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor,
-                 d_pass: str) -> tuple[torch.Tensor, torch.Tensor]: ...
-
-
-class Penalty(Protocol):
-    """``gans.losses.gradient_penalty``: the diagnoser always passes ``alpha`` (drawn from its own
-    generator), so the penalty never draws from the training RNG."""
-
-    def __call__(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor, weight: float,
-                 alpha: torch.Tensor) -> torch.Tensor: ...
+from gans.losses.passes import Critic, critic_loss, critic_scores
 
 
 @dataclass(frozen=True)
 class CriticTraining:
     objective: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # the critic's loss of (D(real), D(fake))
-    scores: Scores  # the trainer's own scoring function
     d_pass: str  # separate | joint
-    penalty: Penalty | None = None
-    penalty_weight: float = 0.0
+    penalty_weight: float | None = None  # the gradient penalty's weight; None: no penalty
+
+    scores = staticmethod(critic_scores)  # D(real), D(fake) as the trainer scores them
 
     def loss(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor,
              scores: tuple[torch.Tensor, torch.Tensor], alpha: torch.Tensor | None) -> torch.Tensor:
         """The critic's training loss from its ``scores`` (D(real), D(fake), from :attr:`scores`) plus
-        the penalty at ``alpha``, as one critic step computes it."""
-        loss = self.objective(*scores)
-        if self.penalty is not None:
-            if alpha is None:
-                raise ValueError("a penalty needs alpha: the diagnoser draws it, never the training RNG")
-            loss = loss + self.penalty(critic, real, fake, self.penalty_weight, alpha)
-        return loss
+        the penalty at ``alpha``, which the diagnoser draws from its own generator, never the training RNG."""
+        return critic_loss(self.objective, critic, real, fake, scores, self.penalty_weight, alpha).total

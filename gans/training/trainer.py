@@ -19,8 +19,8 @@ from gans.training.divergence import check_finite, roll_back
 from gans.training.ema import EMA
 from gans.core.errors import Diverged, Interrupted, UserError
 from gans.core.files import write_atomic
-from gans.losses import get_loss, gradient_penalty
-from gans.losses.passes import critic_scores
+from gans.losses import get_loss
+from gans.losses.passes import critic_loss, critic_scores
 from gans.models import count_parameters
 from gans.runs.networks import build_discriminator, build_generator, pick_device
 from gans.training.periodic_eval import EvalPoint, PeriodicEval
@@ -74,8 +74,7 @@ class Trainer:
         self.last_path: Path | None = None  # the newest checkpoint on disk
         main = self.ranks.main
         self.evaluator = PeriodicEval(cfg, images, self.device) if cfg.eval_every and main else None
-        critic = CriticTraining(self.objective.d, critic_scores, cfg.d_pass,
-                                gradient_penalty if cfg.gp else None, cfg.gp_weight)
+        critic = CriticTraining(self.objective.d, cfg.d_pass, cfg.gp_weight if cfg.gp else None)
         self.diagnoser = (Diagnoser(images, cfg.batch_size, cfg.z_dim, cfg.seed, self.device, critic)
                           if cfg.diagnose_every and main else None)
 
@@ -106,17 +105,15 @@ class Trainer:
         with amp.autocast():
             d_real, d_fake = self.scores(real, fake)
         self.last_real = real
-        loss_d = self.objective.d(d_real, d_fake)
-        penalty = loss_d.new_zeros(())
-        if cfg.gp:  # eager D: compiled graphs have no double backward
-            alpha = self.ranks.shard(torch.rand(cfg.batch_size, device=self.device))
-            with amp.autocast():
-                penalty = gradient_penalty(self.D, real, fake, cfg.gp_weight, alpha, amp.penalty_scale())
+        alpha = self.ranks.shard(torch.rand(cfg.batch_size, device=self.device)) if cfg.gp else None
+        # the penalty runs the eager D: compiled graphs have no double backward
+        loss = critic_loss(self.objective.d, self.D, real, fake, (d_real, d_fake), cfg.gp_weight if cfg.gp else None,
+                           alpha, amp.penalty_scale() if cfg.gp else 1.0, amp.autocast)
         self.opt_d.zero_grad(set_to_none=True)
-        amp.backward(loss_d + penalty, "D")
+        amp.backward(loss.total, "D")
         self.ranks.average_gradients(self.D)
         amp.step(self.opt_d, "D")
-        return {"loss_d": loss_d, "penalty": penalty, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
+        return {"loss_d": loss.objective, "penalty": loss.penalty, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
 
     def generator_step(self) -> torch.Tensor:
         amp = self.precision

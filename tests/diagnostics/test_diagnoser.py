@@ -9,7 +9,6 @@ from torch import nn
 
 from gans.diagnostics.diagnoser import BATCHES, Diagnoser
 from gans.diagnostics.layers import measurement_mode
-from gans.losses import gradient_penalty
 from gans.losses.passes import critic_scores
 from gans.runs.records import Diagnosis, LayerStats
 from gans.training.trainer import Trainer
@@ -125,7 +124,7 @@ def test_diagnosis_leaves_networks_and_global_rng_alone(tiny_cfg):
     """With the gradient penalty on, the diagnosis must draw its alpha from its own generator."""
     t = Trainer(tiny_cfg(preset="wgan-gp", diagnose_every=1))
     t.train_step()
-    assert t.diagnoser.critic.penalty is gradient_penalty and t.diagnoser.critic.scores is critic_scores
+    assert t.diagnoser.critic.penalty_weight == t.cfg.gp_weight and t.diagnoser.critic.scores is critic_scores
     G, D = copy.deepcopy(t.G.state_dict()), copy.deepcopy(t.D.state_dict())
     cpu = torch.get_rng_state()
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
