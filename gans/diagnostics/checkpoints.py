@@ -56,5 +56,6 @@ def diagnose_checkpoints(run_dir: Path, say=print) -> list[Diagnosis]:
 
 
 def _current(row: dict) -> bool:
-    """A row of the current estimators (its layers carry the held-out eval-mode drift)."""
-    return any(layer.get("drift_eval_rms") is not None for layer in row.get("layers", []))
+    """A row of the current estimators (its layers carry the standardized eval-mode drift over
+    held-out real and fake batches)."""
+    return any(layer.get("drift_eval_z") is not None for layer in row.get("layers", []))

@@ -1,8 +1,13 @@
 """Our estimators for the paper's claims, each chosen so it can come out either way for every norm.
 
-* drift: the RMS over channels of per-channel means, taken where BN/MSN cannot force them: before
-  the norm's centring (the bare layer's output), and at the layer's output in eval mode (running
-  statistics) on a batch the running statistics never saw;
+* drift: each channel's mean over samples in units of its spread over samples, RMS over channels
+  (``standardized_rms``), so a layer whose output is scaled by any c > 0 reads the same and norms of
+  different scales compare; taken before the norm's centring and at the layer's output on the
+  real and fake rows of the batch the statistics were computed on, and in eval mode (running
+  statistics) on held-out real and fake batches of equal size, the mixture the running means average
+  over, so a running mean sitting between real and fake does not read as drift (on real images
+  alone a centred norm reads about half the real-fake gap). ``channel_rms``, the unscaled RMS of
+  the channel means, still fills the earlier fields;
 * sparsity: the share of gradient entries below 1% of their layer's mean |g| (exact zeros counted,
   and also counted apart);
 * variance over mini-batches, relative to the gradient's mean square, so a layer whose gradient is
@@ -10,6 +15,8 @@
 * a log10 |g| histogram with the exact zeros in their own count.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -19,6 +26,34 @@ NEAR_ZERO = 0.01  # an entry is "near zero" when |g| < NEAR_ZERO * mean |g| of i
 def channel_rms(means: torch.Tensor) -> float:
     """sqrt(mean_c m_c^2) of per-channel means: how far they sit from zero, sign and spread together."""
     return float(means.double().pow(2).mean().sqrt())
+
+
+@dataclass(frozen=True)
+class Standardized:
+    """``standardized_rms`` of a stack, and the channels it left out."""
+
+    rms: float | None  # None when every channel was left out
+    constant: int  # channels with no spread over the samples (a dead or constant channel): left out
+
+
+# a spread this small beside the mean is rounding of a constant channel (float32 data resolve ~1e-7)
+CONSTANT = 1e-9
+
+
+def standardized_rms(means: torch.Tensor) -> Standardized:
+    """sqrt(mean_c (m_c / s_c)^2) of a (samples, channels) stack of per-sample channel means, m_c and
+    s_c the mean and the sample std (ddof = 1) over the samples: how far each channel's mean sits
+    from zero in units of its spread across samples. Scale-free: a layer's output scaled by any
+    c > 0 (its weight and bias, or its input through a homogeneous map) reads the same. Channels
+    with s_c = 0 (up to rounding) are left out and counted."""
+    x = means.detach().double()
+    if x.dim() != 2 or len(x) < 2:
+        raise ValueError(f"needs a (samples, channels) stack of at least two samples, got shape {tuple(x.shape)}")
+    m, s = x.mean(dim=0), x.std(dim=0, correction=1)
+    spread = s > CONSTANT * m.abs()
+    kept = int(spread.sum())
+    rms = float((m[spread] / s[spread]).pow(2).mean().sqrt()) if kept else None
+    return Standardized(rms, x.shape[1] - kept)
 
 
 def channel_means(output: torch.Tensor) -> torch.Tensor:

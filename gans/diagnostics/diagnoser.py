@@ -9,9 +9,11 @@ scoring function and pass mode, the penalty and its weight) and finds the layers
 ``D.slots()``. One :class:`Diagnosis` per call goes to RUN/diagnostics.jsonl.
 
 Order of a call: (1) the copy in eval mode, before any training-mode forward moves its running
-statistics: the slots' output channel means on a held-out real batch (drawn for this from the
-training images and never put through a training-mode forward: held out of the running statistics,
-not of the data set), each slot's effective operator (norm gains folded) and weight;
+statistics: the slots' output channel means on a held-out real batch and a held-out fake batch of
+the same size, scored together (drawn for this and never put through a training-mode forward: held
+out of the running statistics, not of the data set; real and fake both, because BN's and MSN's
+running means average over real and fake batches), each slot's effective operator (norm gains
+folded) and weight;
 (2) batch-statistic norms in train mode, parametrizations in eval mode (no power-iteration step
 between passes): the critic's training loss (and penalty) on ``BATCHES`` mini-batches, scored by
 the trainer's own function and backpropagated, for the gradients; on the first, hooks keep the
@@ -42,6 +44,16 @@ from gans.runs.records import Diagnosis, LayerStats
 BATCHES = 4  # mini-batches for the gradient-variance estimate
 PICKS = 2  # samples of each kind (real, fake, interpolated) whose own-input gradient is taken: one backward each
 HIST_EDGES = [float(e) for e in range(-12, 3)]  # log10 |g| bins
+
+
+@dataclass
+class Draws:
+    """Every random input of one diagnosis, drawn up front in a fixed order from its generator."""
+
+    batches: list[tuple[torch.Tensor, torch.Tensor]]  # (real, fake) per mini-batch
+    held_out_real: torch.Tensor
+    held_out_fake: torch.Tensor
+    alphas: list[torch.Tensor]  # the penalty's interpolation weights per mini-batch, then the interpolates'
 
 
 @dataclass
@@ -100,20 +112,26 @@ class Diagnoser:
         with torch.no_grad():
             return G(z).float()
 
+    def draws(self, gen: torch.Generator, G: nn.Module) -> Draws:
+        """The diagnosis's inputs from ``gen`` (``G``: a train-mode copy), in a fixed order; the held-out
+        fake batch comes last, so the draws before it are those of diagnoses made before it existed."""
+        batches = [(self.real(gen), self.fake(gen, G)) for _ in range(BATCHES)]
+        held_out = self.real(gen)
+        alphas = [torch.rand(self.batch_size, generator=gen).to(self.device) for _ in range(BATCHES + 1)]
+        return Draws(batches, held_out, self.fake(gen, G), alphas)
+
     def __call__(self, G: nn.Module, D: nn.Module, step: int) -> Diagnosis:
         """Measure ``D`` (scoring fakes of ``G``) at ``step``; neither network nor any RNG is changed."""
         gen = self.generator(step)
         G, D = copy.deepcopy(G).train(), copy.deepcopy(D)  # running stats and power iterations stay theirs
         n = self.batch_size
-        # every draw up front, in a fixed order
-        batches = [(self.real(gen), self.fake(gen, G)) for _ in range(BATCHES)]
-        held_out = self.real(gen)
-        alphas = [torch.rand(n, generator=gen).to(self.device) for _ in range(BATCHES + 1)]
+        drawn = self.draws(gen, G)
+        batches, alphas = drawn.batches, drawn.alphas
         layers = slots(D)
 
         with torch.no_grad():
-            D.eval()
-            _, at_eval = hooked(layers, lambda: D(held_out))
+            D.eval()  # one pass: in eval mode each sample's output is its own, whatever shares its batch
+            _, at_eval = hooked(layers, lambda: D(torch.cat([drawn.held_out_real, drawn.held_out_fake])))
             effective = [effective_weight(s) for s in layers]
             used = [bare_layer(s).weight.detach().clone() for s in layers]
         measurement_mode(D)
@@ -168,8 +186,11 @@ class Diagnoser:
                used: torch.Tensor, stack: torch.Tensor, direct: torch.Tensor, gen: torch.Generator) -> LayerStats:
         n = self.batch_size
         bare = bare_layer(slot)
-        pre = seen.pre[i][:n].mean(0)  # the real half: rows are real then fake in either pass mode
+        # rows are real then fake, in the scored batch (either pass mode) as in the held-out one
+        pre = seen.pre[i][:n].mean(0)  # the real half, for the earlier fields
         post = seen.post[i][:n].mean(0)
+        # the new ones take every row: BN and MSN centre over real and fake (jointly or each batch)
+        pre_z, post_z, eval_z = (corrected.standardized_rms(x) for x in (seen.pre[i], seen.post[i], at_eval.post[i]))
         sigma_reshaped = sigma_operator = sigma_mean = None
         if effective is not None:
             values = reshaped_singular_values(effective)
@@ -181,7 +202,9 @@ class Diagnoser:
             layer=i + 1, kind="conv" if isinstance(bare, nn.Conv2d) else "linear",
             drift_pre_mean=float(pre.mean()), drift_pre_std=spread(pre),
             drift_post_mean=float(post.mean()), drift_post_std=spread(post),
-            drift_pre_rms=corrected.channel_rms(pre), drift_eval_rms=corrected.channel_rms(at_eval.post[i].mean(0)),
+            drift_pre_rms=corrected.channel_rms(pre), drift_eval_rms=corrected.channel_rms(at_eval.post[i][:n].mean(0)),
+            drift_pre_z=pre_z.rms, drift_pre_z_constant=pre_z.constant, drift_post_z=post_z.rms,
+            drift_post_z_constant=post_z.constant, drift_eval_z=eval_z.rms, drift_eval_z_constant=eval_z.constant,
             batch_mean_gap=float((pre - seen.pre[i][n:].mean(0)).abs().mean()),
             grad_sparsity=corrected.near_zero_share(stack[0]), grad_zeros=corrected.zero_share(stack[0]),
             grad_var=corrected.raw_variance(stack), grad_var_rel=corrected.relative_variance(stack),

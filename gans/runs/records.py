@@ -38,9 +38,17 @@ class LayerStats(JsonRecord):
     drift_pre_std: float | None = None
     drift_post_mean: float | None = None  # the slot's output: for BN/MSN these are beta, whatever happens
     drift_post_std: float | None = None
-    drift_pre_rms: float | None = None  # sqrt(mean_c mu_c^2) of the bare layer's channel means
-    drift_eval_rms: float | None = None  # the same of the slot's output, eval mode, held-out real batch
+    drift_pre_rms: float | None = None  # sqrt(mean_c mu_c^2) of the bare layer's channel means: not scale-free
+    drift_eval_rms: float | None = None  # the same of the slot's output, eval mode, held-out real batch only
     batch_mean_gap: float | None = None  # mean_c |mu_real - mu_fake| of the bare layer's channel means
+    # scale-free drift (corrected.standardized_rms): sqrt(mean_c (m_c / s_c)^2), m_c and s_c the mean and
+    # sample std over samples of the per-sample channel means; *_constant: channels left out (s_c = 0)
+    drift_pre_z: float | None = None  # the bare layer's output, train mode, the scored batch's real and fake rows
+    drift_pre_z_constant: int | None = None
+    drift_post_z: float | None = None  # the slot's output (after the norm, before the activation), the same rows
+    drift_post_z_constant: int | None = None
+    drift_eval_z: float | None = None  # the slot's output, eval mode, held-out real and fake batches, equal sizes
+    drift_eval_z_constant: int | None = None
     # gradients of the critic's training loss w.r.t. the trained weight tensors, over mini-batches
     grad_sparsity: float | None = None  # share of entries with |g| < 1% of the layer's mean |g| (zeros included)
     grad_zeros: float | None = None  # share of entries exactly zero

@@ -18,6 +18,13 @@ def test_post_hoc_diagnoses_equal_the_training_time_ones(tiny_cfg, tmp_path):
     rows = lambda run: [json.loads(x) for x in (run / DIAGNOSTICS).read_text().splitlines()]  # noqa: E731
     assert _flat(rows(after.run_dir)) == pytest.approx(_flat(rows(live.run_dir)), rel=1e-4, abs=1e-9, nan_ok=True)
     assert diagnose_checkpoints(after.run_dir, say=lambda m: None) == []  # nothing left to do
+    # rows of an earlier estimator (no standardized drift) are diagnosed again
+    old = rows(after.run_dir)
+    for layer in old[1]["layers"]:
+        del layer["drift_eval_z"]
+    (after.run_dir / DIAGNOSTICS).write_text("".join(json.dumps(r) + "\n" for r in old))
+    assert [d.step for d in diagnose_checkpoints(after.run_dir, say=lambda m: None)] == [2]
+    assert all(layer["drift_eval_z"] is not None for r in rows(after.run_dir) for layer in r["layers"])
 
 
 def _flat(x):

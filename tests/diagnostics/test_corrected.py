@@ -55,3 +55,28 @@ def test_channel_rms():
     assert corrected.channel_rms(m) == pytest.approx(np.sqrt(12.5))
     x = torch.arange(24.0).reshape(2, 3, 2, 2)
     assert torch.allclose(corrected.channel_means(x), x.double().mean(dim=(2, 3)))
+
+
+def test_standardized_rms_against_numpy_with_constant_channels_left_out():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((16, 6)) * rng.uniform(0.1, 5.0, 6) + rng.uniform(-3, 3, 6)
+    x[:, 2] = 0.7  # a constant channel: no spread to measure its mean against
+    x[:, 4] = 0.0  # a dead one
+    kept = [0, 1, 3, 5]
+    z = x[:, kept].mean(axis=0) / x[:, kept].std(axis=0, ddof=1)
+    got = corrected.standardized_rms(torch.from_numpy(x))
+    assert got.rms == pytest.approx(np.sqrt(np.mean(z**2)))
+    assert got.constant == 2
+    assert corrected.standardized_rms(torch.full((4, 3), 0.1)) == corrected.Standardized(None, 3)
+    with pytest.raises(ValueError, match="two samples"):
+        corrected.standardized_rms(torch.ones(1, 3))
+
+
+def test_scaling_a_layer_output_moves_the_unscaled_drift_not_the_standardized_one():
+    """A layer's output scaled by c > 0 (an SN conv's weight and bias, BN's conv before its centring):
+    the same drift relative to the spread, c times the unscaled RMS."""
+    rng = np.random.default_rng(3)
+    x = torch.from_numpy(rng.standard_normal((32, 8)) + rng.uniform(-1, 1, 8))
+    for c in (1e-3, 0.5, 7.0):
+        assert corrected.standardized_rms(c * x).rms == pytest.approx(corrected.standardized_rms(x).rms)
+        assert corrected.channel_rms((c * x).mean(0)) == pytest.approx(c * corrected.channel_rms(x.mean(0)))

@@ -3,12 +3,13 @@ for BN and MSN, and training untouched by it (networks, global RNG, bitwise trai
 import copy
 import json
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from gans.diagnostics.diagnoser import BATCHES, Diagnoser
-from gans.diagnostics.layers import measurement_mode
+from gans.diagnostics.diagnoser import Diagnoser, Draws
+from gans.diagnostics.layers import bare_layer, batch_statistic, measurement_mode
 from gans.losses.passes import critic_scores
 from gans.runs.records import Diagnosis, LayerStats
 from gans.training.trainer import Trainer
@@ -30,12 +31,9 @@ def _diagnoser(t: Trainer) -> Diagnoser:
     return Trainer(dataclasses.replace(t.cfg, diagnose_every=1), images=t.batches.images.cpu()).diagnoser
 
 
-def _draws(diagnoser: Diagnoser, G: nn.Module, step: int):
-    """The diagnoser's batches at ``step``, drawn again from its private generator in its order."""
-    gen = diagnoser.generator(step)
-    G = copy.deepcopy(G).train()
-    batches = [(diagnoser.real(gen), diagnoser.fake(gen, G)) for _ in range(BATCHES)]
-    return batches, diagnoser.real(gen)
+def _draws(diagnoser: Diagnoser, G: nn.Module, step: int) -> Draws:
+    """The diagnoser's inputs at ``step``, drawn again from its private generator in its order."""
+    return diagnoser.draws(diagnoser.generator(step), copy.deepcopy(G).train())
 
 
 def _channel_means(D: nn.Module, run, bare: bool) -> list[torch.Tensor]:
@@ -56,22 +54,35 @@ def _rms(x: torch.Tensor) -> float:
     return float(x.pow(2).mean().sqrt())
 
 
+def _z(x: torch.Tensor) -> float:
+    """The standardized drift by numpy: each channel's mean over samples over its sample std, RMS."""
+    a = x.numpy()
+    return float(np.sqrt(np.mean((a.mean(axis=0) / a.std(axis=0, ddof=1)) ** 2)))
+
+
 @pytest.mark.parametrize("norm,gp,d_pass", [("msn", False, "separate"), ("sn", False, "separate"),
                                             ("bn", True, "separate"), ("msn", False, "joint")])
 def test_drift_readings_equal_a_hand_computation(trained, norm, gp, d_pass):
     t = trained(norm=norm, gp=gp, d_pass=d_pass)
     diagnoser = _diagnoser(t)
     diagnosis = diagnoser(t.G, t.D, t.step)
-    batches, held_out = _draws(diagnoser, t.G, t.step)
+    drawn = _draws(diagnoser, t.G, t.step)
     D_eval = copy.deepcopy(t.D).eval()
-    at_eval = _channel_means(D_eval, lambda: D_eval(held_out), bare=False)
+    at_eval = _channel_means(D_eval, lambda: D_eval(torch.cat([drawn.held_out_real, drawn.held_out_fake])),
+                             bare=False)
     D = measurement_mode(copy.deepcopy(t.D))
-    real, fake = batches[0]
+    real, fake = drawn.batches[0]
     pre = _channel_means(D, lambda: critic_scores(D, real, fake, d_pass), bare=True)
     post = _channel_means(D, lambda: critic_scores(D, real, fake, d_pass), bare=False)
     k = len(real)
     for n, stats in enumerate(diagnosis.layers[:-1]):
-        assert stats.drift_eval_rms == pytest.approx(_rms(at_eval[n].mean(0)), abs=1e-6)
+        assert stats.drift_eval_rms == pytest.approx(_rms(at_eval[n][:k].mean(0)), abs=1e-6)  # real rows only
+        # the standardized ones: every row, real and fake, scored and held out
+        assert stats.drift_pre_z == pytest.approx(_z(pre[n]), rel=1e-5)
+        assert stats.drift_post_z == pytest.approx(_z(post[n]), rel=1e-5, abs=1e-6)
+        assert stats.drift_eval_z == pytest.approx(_z(at_eval[n]), rel=1e-5, abs=1e-6)
+        assert stats.drift_pre_z_constant == stats.drift_post_z_constant == stats.drift_eval_z_constant == 0
+        assert len(pre[n]) == len(at_eval[n]) == 2 * k
         assert stats.drift_pre_rms == pytest.approx(_rms(pre[n][:k].mean(0)), abs=1e-6)
         assert stats.drift_pre_mean == pytest.approx(float(pre[n][:k].mean()), abs=1e-6)
         assert stats.drift_post_mean == pytest.approx(float(post[n][:k].mean()), abs=1e-6)
@@ -113,11 +124,73 @@ def test_drift_measures_can_fail_where_the_train_mode_reading_cannot(trained, no
 
     stale, drifted = changed(off_running_mean), changed(drifting_conv)
     assert stale.drift_eval_rms > before.drift_eval_rms + 1.0
+    assert stale.drift_eval_z > before.drift_eval_z + 1.0
     assert stale.drift_pre_rms == pytest.approx(before.drift_pre_rms, abs=1e-5)
+    assert stale.drift_pre_z == pytest.approx(before.drift_pre_z, abs=1e-5)
+    assert stale.drift_post_z == pytest.approx(before.drift_post_z, abs=1e-5)
     assert drifted.drift_pre_rms > before.drift_pre_rms + 1.0
     for after in (stale, drifted):  # beta: blind to both
         assert after.drift_post_mean == pytest.approx(before.drift_post_mean, abs=1e-5)
         assert after.drift_post_std == pytest.approx(before.drift_post_std, abs=1e-5)
+
+
+@pytest.mark.parametrize("norm", ["sn", "bn"])
+def test_scaling_a_layer_output_leaves_the_standardized_drift_alone(trained, norm):
+    """The first layer's output scaled by c: for SN a gain c on its output (its weight and bias
+    scaled, which the spectral norm would otherwise undo); for BN its conv's weight (and running
+    statistics) scaled, which the centring ignores. The unscaled pre-centring RMS moves by c, the
+    standardized measures do not, so norms of different scales compare."""
+    t = trained(norm=norm, gp=norm == "bn")
+    diagnoser, c = _diagnoser(t), 10.0
+    before = diagnoser(t.G, t.D, t.step).layers[0]
+    D = copy.deepcopy(t.D)
+    slot = D.slots()[0]
+    with torch.no_grad():
+        if norm == "sn":
+            bare_layer(slot).register_forward_hook(lambda module, inputs, output: output * c)
+        else:
+            bare_layer(slot).weight.mul_(c)
+            bn = next(m for m in slot.modules() if batch_statistic(m))
+            bn.running_mean.mul_(c)
+            bn.running_var.mul_(c * c)
+    after = diagnoser(t.G, D, t.step).layers[0]
+    assert after.drift_pre_rms == pytest.approx(c * before.drift_pre_rms, rel=1e-4)
+    for field in ("drift_pre_z", "drift_post_z", "drift_eval_z"):  # BN: only its eps sees the scale
+        assert getattr(after, field) == pytest.approx(getattr(before, field), rel=1e-3), field
+
+
+class ConstantImages(nn.Module):
+    """A generator whose every image is one grey: its batch sits a constant gap from the real one."""
+
+    def __init__(self, shape: tuple[int, ...], value: float) -> None:
+        super().__init__()
+        self.shape, self.value = shape, value
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.full((len(z), *self.shape), self.value)
+
+
+def test_a_running_mean_between_real_and_fake_is_not_drift(trained):
+    """A centred norm (MSN, beta = 0) whose running mean is the mean of equal real and fake batches:
+    on those batches its eval-mode output has no mean at all. The real-only reading makes half the
+    real-fake gap of drift out of it; the standardized one over real and fake reads zero."""
+    t = trained(norm="msn", gp=False)
+    diagnoser = _diagnoser(t)
+    G = ConstantImages(tuple(t.batches.images.shape[1:]), 0.6)
+    drawn = _draws(diagnoser, G, t.step)
+    D = copy.deepcopy(t.D).eval()  # eval: no power-iteration step while the means are taken
+    slot = D.slots()[0]
+    with torch.no_grad():
+        real, fake = (bare_layer(slot)(x).double().mean(dim=(0, 2, 3))
+                      for x in (drawn.held_out_real, drawn.held_out_fake))
+        centring = next(m for m in slot.modules() if batch_statistic(m))
+        centring.running_mean.copy_((real + fake) / 2)
+        centring.bias.zero_()
+    stats = diagnoser(G, D, t.step).layers[0]
+    half_gap = _rms((real - fake) / 2)
+    assert half_gap > 0.05  # a real gap for the old reading to mistake
+    assert stats.drift_eval_rms == pytest.approx(half_gap, rel=1e-3)
+    assert stats.drift_eval_z == pytest.approx(0.0, abs=1e-4)
 
 
 def test_diagnosis_leaves_networks_and_global_rng_alone(tiny_cfg):
