@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from gans.study.jobfiles import JobFiles
 
@@ -75,3 +75,14 @@ def live_job(executor: str, files: JobFiles) -> Any | None:
 
     job = submitit.SlurmJob(folder=files.jobs_dir, job_id=job_id)
     return None if job.done(force_check=True) else job
+
+
+def attach_running(executor: str, names: list[str], jobs_dir: Path, say: Callable[[str], None]) -> dict[str, Any]:
+    """The jobs an earlier driver of this study started that still run (or wait to), by run name."""
+    found = {}
+    for name in names:
+        job = live_job(executor, JobFiles(jobs_dir, name))
+        if job is not None:
+            found[name] = job
+            say(f"re-attached to {name}: its job {job.job_id} is still running")
+    return found

@@ -27,7 +27,7 @@ from gans.study.jobfiles import JobFiles
 
 class RunJob(submitit.helpers.Checkpointable):
     """``RunJob(work, cfg, study_toml, threads, jobs_dir)()`` is ``work(cfg, study_toml, threads)``
-    (gans.study.runner.run_job: train or resume one run, then score it), requeued when stopped by
+    (gans.study.train_and_score.run_job: train or resume one run, then score it), requeued when stopped by
     the cluster; picklable (``work`` by its module and name)."""
 
     def __init__(self, work: Callable[[dict[str, Any], str, int], dict[str, Any]], cfg_dict: dict[str, Any],

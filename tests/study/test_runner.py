@@ -1,6 +1,5 @@
 """`gans study` end to end through submitit's local executor, and continuing a stopped study."""
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -135,46 +134,6 @@ def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path,
     assert "sngan-seed0: failed (UserError: " in captured.out  # the per-run status
 
 
-def test_error_line_finds_the_jobs_own_exception():
-    from gans.study.runner import error_line
-
-    text = "submitit ERROR\nTraceback (most recent call last):\n  File x\ngans.errors.UserError: no data; pass some\n"
-    assert error_line(text, "X") == "UserError: no data; pass some"
-    assert error_line("nothing useful", "FailedJobError") == "FailedJobError"
-
-
-class FakeJob:
-    """What the study reads of a finished submitit job."""
-
-    def __init__(self, outcome):
-        self.outcome = outcome
-        self.paths = type("Paths", (), {"stderr": "jobs/1_0_log.err"})()
-
-    def result(self):
-        if isinstance(self.outcome, Exception):
-            raise self.outcome
-        return self.outcome
-
-
-def test_each_way_a_job_ends_is_one_line():
-    from submitit.core.utils import FailedJobError, UncompletedJobError
-
-    from gans.study.runner import _outcome
-
-    study = Study.from_toml(STUDY, "s.toml")
-    cfg = run_configs(study, Path("/tmp/s"))[0]
-    ok, line = _outcome(FakeJob({"step": 4, "fid": 12.345, "train_s": 3.0}), cfg, study)
-    assert ok and line == "step 4, FID 12.35, trained in 3 s"
-    trace = "Traceback...\nsubmitit.core.utils.UncompletedJobError: Job not requeued because: timed-out too many times.\n"
-    ok, line = _outcome(FakeJob(FailedJobError(trace)), cfg, study)
-    assert not ok and line.startswith("stopped by its time limit again after max-requeues = 3 requeues; raise timeout-min")
-    ok, line = _outcome(FakeJob(UncompletedJobError("Job 7 has not produced any output\nlots of log")), cfg, study)
-    assert not ok and line == "its job ended without a result (killed?); log: jobs/1_0_log.err"
-    ok, line = _outcome(FakeJob(FailedJobError("x\ngans.core.errors.Interrupted: stopped by SIGINT after step 3; ...")),
-                        cfg, study)
-    assert not ok and line.startswith("Interrupted: stopped by SIGINT after step 3")
-
-
 def test_a_refused_study_toml_write_is_one_line_and_keeps_the_previous_file(tmp_path, capsys, monkeypatch):
     import errno
     import os
@@ -198,54 +157,3 @@ def test_a_refused_study_toml_write_is_one_line_and_keeps_the_previous_file(tmp_
     assert err == (f"gans: error: could not write {out / 'study.toml'}: No space left on device; free space and run "
                    "again to continue from the last checkpoint\n")
     assert (out / "study.toml").read_text() == before and sorted(p.name for p in out.iterdir()) == [".lock", "study.toml"]
-
-
-def test_each_run_gets_its_share_of_the_idle_cores_unless_told(monkeypatch):
-    import dataclasses
-
-    from gans.study import runner
-
-    study = Study.from_toml(STUDY, "s.toml")  # jobs = 2
-    monkeypatch.setattr(runner, "machine", lambda: (8, 2.0))
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    assert runner.job_threads(study).count == 3  # 6 idle cores over 2 runs, not 8 // 2
-    assert runner.job_threads(study, requested=4).count == 4  # --threads is per run
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert runner.job_threads(study).count == 1  # respected, not overridden by the split
-    monkeypatch.delenv("OMP_NUM_THREADS")
-    # a SLURM job runs elsewhere: this machine's load is not its business
-    assert runner.job_threads(dataclasses.replace(study, executor="slurm")).count == 4
-
-
-def test_a_submitted_job_carries_the_thread_count_and_sets_it(tmp_path, monkeypatch):
-    from gans.study import runner
-    from gans.training import launch
-
-    study = Study.from_toml(STUDY.replace("jobs = 2", "jobs = 1"), "s.toml")
-    cfg = run_configs(study, tmp_path)[0]
-    submitted = []
-
-    class Executor:
-        def submit(self, job):
-            submitted.append(job)
-            fake = FakeJob({"step": 4, "fid": 1.0, "train_s": 1.0})
-            fake.job_id, fake.done = "1", lambda: True
-            return fake
-
-    runner._run_jobs(study, [cfg], {}, tmp_path / "jobs", Executor, 3, say=lambda line: None)
-    assert [job.threads for job in submitted] == [3]
-
-    seen = []
-
-    def train_or_resume(cfg, progress):
-        seen.append(torch.get_num_threads())
-        raise RuntimeError("stop here")
-
-    monkeypatch.setattr(launch, "train_or_resume", train_or_resume)
-    before = torch.get_num_threads()
-    try:
-        with pytest.raises(RuntimeError, match="stop here"):
-            submitted[0].work(submitted[0].cfg_dict, submitted[0].study_toml, 2)
-    finally:
-        torch.set_num_threads(before)
-    assert seen == [2]

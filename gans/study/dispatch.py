@@ -1,0 +1,95 @@
+"""A study's jobs in flight: started at most ``study.jobs`` at a time, watched until they end, each
+end told in one line, and all cancelled together when the driver is stopped."""
+from __future__ import annotations
+
+import re
+import signal
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from submitit.core.utils import FailedJobError, UncompletedJobError
+
+from gans.config import TrainConfig
+from gans.core import chaos
+from gans.core.errors import UserError
+from gans.core.signals import StopSignals
+from gans.study.job import RunJob
+from gans.study.jobfiles import JobFiles
+from gans.study.spec import Study
+from gans.study.status import RunStatus
+from gans.study.train_and_score import run_job
+
+
+def error_line(text: str, fallback: str) -> str:
+    """The last 'SomeError: message' line of a job's traceback (submitit wraps it in its own)."""
+    found = re.findall(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception|Interrupt|Interrupted)): (.+)$", text, flags=re.M)
+    return (f"{found[-1][0]}: {found[-1][1]}" if found else fallback)[:300]
+
+
+def outcome(job: Any, study: Study) -> tuple[bool, str]:
+    """(succeeded, the run's line): its numbers, or its error in one line with where its log is."""
+    log = job.paths.stderr
+    try:
+        r = job.result()
+    except Exception as e:
+        text = str(e)
+        if isinstance(e, UncompletedJobError) and not isinstance(e, FailedJobError):
+            return False, f"its job ended without a result (killed?); log: {log}"  # no result file at all
+        if "timed-out too many times" in text:  # submitit's words, when out of requeues
+            return False, (f"stopped by its time limit again after max-requeues = {study.max_requeues} requeues; "
+                           f"raise timeout-min or max-requeues and run again (log: {log})")
+        return False, f"{error_line(text, type(e).__name__)} (log: {log})"  # the job's own error
+    return True, f"step {r['step']}, FID {r['fid']:.2f}, trained in {r['train_s']:.0f} s"
+
+
+def run_jobs(study: Study, todo: list[TrainConfig], attached: dict[str, Any], jobs_dir: Path,
+             make_executor: Callable[[], Any], threads: int, say: Callable[[str], None]) -> list[RunStatus]:
+    """Wait on the ``attached`` jobs and start the others, at most ``study.jobs`` in flight
+    (submitit's local executor starts every job it is given at once); cancel them all on Ctrl-C or
+    SIGTERM so no job outlives the study."""
+    statuses = {c.run_name: RunStatus(c.run_name, "running" if c.run_name in attached else "to run") for c in todo}
+    files = {c.run_name: JobFiles(jobs_dir, c.run_name) for c in todo}
+    running = {attached[c.run_name]: c for c in todo if c.run_name in attached}
+    pending, finished = [c for c in todo if c.run_name not in attached], 0
+    executor = None
+    toml = study.to_toml()
+    # the driver's own stop signals: a cluster's preemption signal is for jobs, not for it
+    with StopSignals(say=say, signals=(signal.SIGTERM, signal.SIGINT)) as stop:
+        if running:
+            say(f"waiting on {len(running)} running job(s), {len(pending)} to start; Ctrl-C stops them all "
+                "at their last checkpoint")
+        try:
+            while pending or running:
+                while pending and len(running) < study.jobs and not stop.signum:
+                    cfg = pending.pop(0)
+                    executor = executor or make_executor()
+                    job = executor.submit(RunJob(run_job, cfg.to_dict(), toml, threads, str(jobs_dir)))
+                    files[cfg.run_name].submitted(study.executor, str(job.job_id))
+                    running[job] = cfg
+                    statuses[cfg.run_name].state = "running"
+                    say(f"started {cfg.run_name}")
+                    chaos.point("submitted")
+                if stop.signum:
+                    raise KeyboardInterrupt
+                for job, cfg in list(running.items()):
+                    status = statuses[cfg.run_name]
+                    requeues = files[cfg.run_name].requeues()
+                    if requeues != status.requeues:
+                        status.requeues = requeues
+                        say(f"{cfg.run_name}: requeued {requeues} time{'s' if requeues != 1 else ''} "
+                            "(time limit or preemption); it resumes from the checkpoint it saved")
+                    if not job.done():
+                        continue
+                    del running[job]
+                    finished += 1
+                    ok, status.detail = outcome(job, study)
+                    status.state = "done" if ok else "failed"
+                    say(f"[{finished}/{len(todo)}] {cfg.run_name}" + (f": {status.detail}" if ok else f" FAILED: {status.detail}"))
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            for job in running:
+                job.cancel(check=False)
+            raise UserError(f"study stopped; {len(running)} running job(s) cancelled at their last checkpoint; "
+                            "run the same command again to continue") from None
+    return list(statuses.values())

@@ -1,0 +1,72 @@
+"""A study's jobs in flight: each way a job ends told in one line, and what a submitted job carries."""
+import pytest
+import torch
+from submitit.core.utils import FailedJobError, UncompletedJobError
+
+from gans.study.dispatch import error_line, outcome, run_jobs
+from gans.study.spec import Study, run_configs
+from gans.training import launch
+from tests.study.test_runner import STUDY
+
+
+def test_error_line_finds_the_jobs_own_exception():
+    text = "submitit ERROR\nTraceback (most recent call last):\n  File x\ngans.errors.UserError: no data; pass some\n"
+    assert error_line(text, "X") == "UserError: no data; pass some"
+    assert error_line("nothing useful", "FailedJobError") == "FailedJobError"
+
+
+class FakeJob:
+    """What the study reads of a finished submitit job."""
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+        self.paths = type("Paths", (), {"stderr": "jobs/1_0_log.err"})()
+
+    def result(self):
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def test_each_way_a_job_ends_is_one_line():
+    study = Study.from_toml(STUDY, "s.toml")
+    ok, line = outcome(FakeJob({"step": 4, "fid": 12.345, "train_s": 3.0}), study)
+    assert ok and line == "step 4, FID 12.35, trained in 3 s"
+    trace = "Traceback...\nsubmitit.core.utils.UncompletedJobError: Job not requeued because: timed-out too many times.\n"
+    ok, line = outcome(FakeJob(FailedJobError(trace)), study)
+    assert not ok and line.startswith("stopped by its time limit again after max-requeues = 3 requeues; raise timeout-min")
+    ok, line = outcome(FakeJob(UncompletedJobError("Job 7 has not produced any output\nlots of log")), study)
+    assert not ok and line == "its job ended without a result (killed?); log: jobs/1_0_log.err"
+    ok, line = outcome(FakeJob(FailedJobError("x\ngans.core.errors.Interrupted: stopped by SIGINT after step 3; ...")), study)
+    assert not ok and line.startswith("Interrupted: stopped by SIGINT after step 3")
+
+
+def test_a_submitted_job_carries_the_thread_count_and_sets_it(tmp_path, monkeypatch):
+    study = Study.from_toml(STUDY.replace("jobs = 2", "jobs = 1"), "s.toml")
+    cfg = run_configs(study, tmp_path)[0]
+    submitted = []
+
+    class Executor:
+        def submit(self, job):
+            submitted.append(job)
+            fake = FakeJob({"step": 4, "fid": 1.0, "train_s": 1.0})
+            fake.job_id, fake.done = "1", lambda: True
+            return fake
+
+    run_jobs(study, [cfg], {}, tmp_path / "jobs", Executor, 3, say=lambda line: None)
+    assert [job.threads for job in submitted] == [3]
+
+    seen = []
+
+    def train_or_resume(cfg, progress):
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(launch, "train_or_resume", train_or_resume)
+    before = torch.get_num_threads()
+    try:
+        with pytest.raises(RuntimeError, match="stop here"):
+            submitted[0].work(submitted[0].cfg_dict, submitted[0].study_toml, 2)
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [2]
