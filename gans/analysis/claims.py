@@ -6,8 +6,12 @@ those norms, and for each of its measures, the reading compares the two systems'
 step every seed of both has, with Welch's t-test (:mod:`gans.analysis.stats`): the difference, its
 95% interval, p, and a verdict, "holds", "does not hold" or "inconclusive at n = a, b". Each claim
 has the paper's own quantity (as the authors' code computes it, :mod:`gans.diagnostics.paper`) and
-our corrected one (:mod:`gans.diagnostics.corrected`), and a figure of both over training (mean over
-seeds, band = sample std).
+our corrected ones (:mod:`gans.diagnostics.corrected`; which, :mod:`gans.analysis.claim_measures`),
+and a figure of both over training (mean over seeds, band = sample std).
+
+Every system present is its own comparison: a norm placed differently (MSN at every layer, or after
+the authors' convs 4, 6 and 7 only) or run with another pass mode can turn a verdict around, so
+the page's summary gives one verdict per pair of systems and names each one's placement.
 
 | figure | claim (Subramanian & Chong 2019) |
 |---|---|
@@ -25,11 +29,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
-
 from gans.analysis.claim_figures import claim_figure, histogram_figure
+from gans.analysis.claim_measures import CLAIMS, Claim, Measure
 from gans.analysis.rundirs import CONFIG, find_run_dirs
-from gans.analysis.stats import Difference, holm, verdict, welch
+from gans.analysis.stats import ALPHA, Difference, holm, verdict, welch
 from gans.config import TrainConfig, from_dict
 from gans.core.errors import UserError
 from gans.core.files import write_atomic
@@ -42,102 +45,42 @@ class Diagnosed:
     name: str  # system (norm spec)
     norm: str  # the norm's registry name: bn, sn, msn, ...
     seeds: list[list[Diagnosis]]
+    placement: str = ""  # where the norm acts and how real and fake are scored, in words
+
+
+def placement(cfg: TrainConfig) -> str:
+    """'MSN after convs 4, 6, 7 (SN elsewhere); separate passes', 'BN; one joint pass', ..."""
+    from gans.models.norms import parse_spec
+
+    name, options = parse_spec(cfg.norm)
+    where = name.upper()
+    if name == "msn":
+        from gans.models.norms.mean_spectral import centred_layers
+
+        layers = centred_layers(options.get("layers", "all"))
+        where = ("MSN at every layer but the head" if layers is None else
+                 f"MSN after conv{'s' * (len(layers) > 1)} {', '.join(map(str, layers))} (SN elsewhere)")
+    return f"{where}; " + ("one joint pass over real and fake" if cfg.d_pass == "joint" else "separate passes")
 
 
 def load(run_dirs: Sequence[Path]) -> list[Diagnosed]:
-    """Runs with diagnostics, grouped by system; a folder of runs may stand for its runs."""
-    found: dict[str, Diagnosed] = {}
+    """Runs with diagnostics, grouped by system and pass mode (runs of one name that scored real and
+    fake differently are told apart, never pooled); a folder of runs may stand for its runs."""
+    found: dict[tuple[str, str], tuple[TrainConfig, Diagnosed]] = {}
     for run in find_run_dirs(run_dirs):
         rows = read_jsonl(run / DIAGNOSTICS)
         if not rows:
             continue
         cfg: TrainConfig = from_dict(tomllib.loads((run / CONFIG).read_text()))
         name = f"{cfg.system} ({cfg.norm})"
-        found.setdefault(name, Diagnosed(name, cfg.norm.partition(":")[0], [])).seeds.append(
-            [Diagnosis.from_json(r) for r in rows])
-    return list(found.values())
-
-
-# ---- measures ----------------------------------------------------------------------------------
-def _over_layers(field: str, convs_only: bool = False, magnitude: bool = False) -> Callable[[Diagnosis], float | None]:
-    """Mean over the critic's layers (its conv layers only) of one LayerStats field; None when no
-    layer has it (rows written before it existed)."""
-    def value(r: Diagnosis) -> float | None:
-        vs = [getattr(s, field) for s in r.layers if not convs_only or s.kind == "conv"]
-        vs = [abs(v) if magnitude else v for v in vs if v is not None]
-        return float(np.mean(vs)) if vs else None
-    return value
-
-
-@dataclass(frozen=True)
-class Measure:
-    kind: str  # paper (the authors' quantity) or corrected (ours; "summed": the autograd-of-a-sum form)
-    name: str
-    what: str  # the estimator, one line
-    value: Callable[[Diagnosis], float | None]
-
-
-@dataclass(frozen=True)
-class Claim:
-    figure: str
-    title: str
-    pairs: tuple[tuple[str, str], ...]  # (norm claimed higher, norm claimed lower)
-    measures: tuple[Measure, ...]
-    log: bool = False
-
-
-CLAIMS = (
-    Claim("grad_sparsity.png", "Fig. 1: SN makes the critic's gradients sparser than BN and MSN",
-          (("sn", "bn"), ("sn", "msn")), (
-              Measure("paper", "exact-zero gradient share",
-                      "share of exactly-zero entries of each layer's weight gradient (w.r.t. the weight as the "
-                      "forward uses it), one batch; mean over layers", _over_layers("paper_grad_zeros")),
-              Measure("corrected", "near-zero gradient share",
-                      "share of the trained weight tensors' gradient entries below 1% of the layer's mean |g| "
-                      "(exact zeros included), one batch; mean over layers", _over_layers("grad_sparsity")))),
-    Claim("mean_drift.png", "Figs. 3-4: SN lets pre-activation means drift; BN and MSN hold them",
-          (("sn", "bn"), ("sn", "msn")), (
-              Measure("paper", "weight-mean magnitude",
-                      "absolute mean of all entries of the conv's weight as the layer holds it (the authors' "
-                      "'drift'); mean over conv layers",
-                      _over_layers("paper_weight_mean", convs_only=True, magnitude=True)),
-              Measure("corrected", "eval-mode output drift",
-                      "RMS over channels of each conv slot's output channel means in eval mode (running "
-                      "statistics) on a held-out real batch; mean over conv layers",
-                      _over_layers("drift_eval_rms", convs_only=True)),
-              Measure("corrected", "pre-centring drift",
-                      "RMS over channels of each conv's channel means before any centring (train mode, real "
-                      "batch as scored); mean over conv layers", _over_layers("drift_pre_rms", convs_only=True))),
-          log=True),
-    Claim("grad_variance.png", "Fig. 5: SN and MSN give lower-variance gradients than BN",
-          (("bn", "sn"), ("bn", "msn")), (
-              Measure("paper", "gradient spread over entries",
-                      "variance over the entries of each layer's weight gradient on one batch (the width of the "
-                      "authors' histogram); mean over layers", _over_layers("paper_grad_var")),
-              Measure("corrected", "relative variance over mini-batches",
-                      "per layer sum_e var_b(g) / sum_e mean_b(g^2) over 4 mini-batches (ddof = 1), scale-free; "
-                      "mean over layers", _over_layers("grad_var_rel"))),
-          log=True),
-    Claim("singular_values.png", "Fig. 6: BN's layers have larger singular values than SN's and MSN's",
-          (("bn", "sn"), ("bn", "msn")), (
-              Measure("paper", "mean kernel sigma",
-                      "largest singular value of each k x k kernel W[o, i] of the conv weight as the layer holds "
-                      "it (SN's normalized, BN's raw: gains not folded), averaged over (o, i); mean over conv "
-                      "layers", _over_layers("paper_sigma", convs_only=True)),
-              Measure("corrected", "effective operator norm",
-                      "largest singular value of each layer's eval-mode operator (BN's gamma / sqrt(running var "
-                      "+ eps) folded in) at its input size; mean over layers", _over_layers("eff_sigma_operator"))),
-          log=True),
-    Claim("lipschitz.png", "Not a figure of the paper: SN's and MSN's critics have smaller input gradients than BN's",
-          (("bn", "sn"), ("bn", "msn")), (
-              Measure("summed", "summed-output gradient",
-                      "max over real, fake and interpolated samples of ||d(sum_j D(x_j)) / dx_i||, batches as "
-                      "training scores them", lambda r: r.lipschitz_summed),
-              Measure("corrected", "per-sample gradient",
-                      "max over a few real, fake and interpolated samples of ||dD(x_i) / dx_i|| with the rest of "
-                      "the batch fixed, batches as training scores them", lambda r: r.lipschitz_sample)),
-          log=True),
-)
+        _, group = found.setdefault((name, cfg.d_pass), (cfg, Diagnosed(name, cfg.norm.partition(":")[0], [],
+                                                                        placement(cfg))))
+        group.seeds.append([Diagnosis.from_json(r) for r in rows])
+    passes: dict[str, int] = {}
+    for name, _ in found:
+        passes[name] = passes.get(name, 0) + 1
+    return [replace(g, name=f"{cfg.system} ({cfg.norm}, {cfg.d_pass} pass)") if passes[g.name] > 1 else g
+            for cfg, g in found.values()]
 
 
 # ---- verdicts ----------------------------------------------------------------------------------
@@ -166,11 +109,26 @@ class Reading:
     def p(self) -> str:
         return "" if self.difference is None or self.difference.p is None else f"{self.difference.p:.2g}"
 
-    def text(self) -> str:
-        head = f"{self.measure.kind}, {self.measure.name}: {self.higher} - {self.lower}"
+    @property
+    def settled(self) -> str:
+        """'holds' or 'does not hold' when significant after Holm over the page (on its own test where
+        the page has not adjusted it), else 'inconclusive'."""
+        p = self.p_holm if self.p_holm is not None else (self.difference.p if self.difference else None)
+        significant = p is not None and p < ALPHA and self.verdict in ("holds", "does not hold")
+        return self.verdict if significant else "inconclusive"
+
+    def _result(self) -> str:
         if self.difference is None:
-            return f"{head}: {self.verdict}"
-        return f"{head} = {self.effect}, p = {self.p or 'none'} at step {self.step}: {self.verdict}"
+            return f": {self.verdict}"
+        holm_p = "" if self.p_holm is None else f", Holm {self.p_holm:.2g}"
+        return f" = {self.effect}, p = {self.p or 'none'}{holm_p} at step {self.step}: {self.verdict}"
+
+    def detail(self) -> str:
+        """The reading without the systems' names."""
+        return f"{self.measure.kind}, {self.measure.name}{self._result()}"
+
+    def text(self) -> str:
+        return f"{self.measure.kind}, {self.measure.name}: {self.higher} - {self.lower}{self._result()}"
 
 
 def _values_at(group: Diagnosed, value: Callable[[Diagnosis], float | None]) -> list[dict[int, float]]:
@@ -207,9 +165,49 @@ def readings(groups: Sequence[Diagnosed], claim: Claim) -> list[Reading]:
     return out
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """One claim for one pair of systems: its readings and one verdict over them."""
+
+    higher: Diagnosed
+    lower: Diagnosed
+    rows: tuple[Reading, ...]
+
+    @property
+    def verdict(self) -> str:
+        """Over the corrected measures, each after Holm: 'holds' when one holds and none goes the
+        other way, 'does not hold' the reverse, 'mixed' when both happen, else 'inconclusive'."""
+        corrected = [r for r in self.rows if r.measure.kind == "corrected"]
+        if not any(r.difference is not None for r in corrected):
+            return "not measured"
+        found = {r.settled for r in corrected}
+        if {"holds", "does not hold"} <= found:
+            return "mixed"
+        return next((v for v in ("holds", "does not hold") if v in found), "inconclusive")
+
+    def because(self) -> str:
+        """The corrected measures that decided the verdict, e.g. 'eval-mode standardized drift (Holm 0.003)'."""
+        return ", ".join(f"{r.measure.name} (Holm {r.p_holm:.2g})" if r.p_holm is not None else r.measure.name
+                         for r in self.rows if r.measure.kind == "corrected" and r.settled != "inconclusive")
+
+    def text(self) -> str:
+        return (f"{self.higher.name} [{self.higher.placement}] - {self.lower.name} [{self.lower.placement}]: "
+                f"{self.verdict} ({'; '.join(r.detail() for r in self.rows)})")
+
+
+def comparisons(rows: Sequence[Reading], groups: Sequence[Diagnosed]) -> list[Comparison]:
+    """A claim's readings by pair of systems, in page order."""
+    by_name = {g.name: g for g in groups}
+    pairs: dict[tuple[str, str], list[Reading]] = {}
+    for r in rows:
+        pairs.setdefault((r.higher, r.lower), []).append(r)
+    return [Comparison(by_name[hi], by_name[lo], tuple(rs)) for (hi, lo), rs in pairs.items()]
+
+
 def summary(claim: Claim, rows: Sequence[Reading], groups: Sequence[Diagnosed]) -> str:
+    """One verdict per pair of systems with each system's placement, then every reading of the pair."""
     if rows:
-        return "; ".join(r.text() for r in rows)
+        return "; ".join(c.text() for c in comparisons(rows, groups))
     present = sorted({g.norm for g in groups})
     wanted = sorted({n for pair in claim.pairs for n in pair})
     return f"no pair to compare: needs runs of {' and '.join(wanted)} critics, these are {', '.join(present)}"
@@ -229,6 +227,23 @@ def _markdown(claim: Claim, rows: Sequence[Reading], text: str) -> list[str]:
         lines.append(text)
     lines += ["", "Estimators:", ""] + [f"- {m.kind}, {m.name}: {m.what}" for m in claim.measures] + [""]
     return lines
+
+
+def _verdicts(by_claim: dict[Claim, list[Reading]], groups: Sequence[Diagnosed]) -> list[str]:
+    """The page's summary: one row per claim and pair of systems, each system with its placement."""
+    lines = ["## Verdicts, one per pair of systems", "",
+             "A pair's verdict reads the corrected measures after Holm: 'holds' when one of them holds and none "
+             "is significant the other way, 'does not hold' the reverse, 'mixed' when both happen, else "
+             "inconclusive. The other measures (the paper's own quantity) are shown beside it, after Holm too.", "",
+             "| claim | higher | lower | other measures, after Holm | corrected measures significant after Holm | "
+             "verdict |", "|---|---|---|---|---|---|"]
+    for claim, rows in by_claim.items():
+        for c in comparisons(rows, groups):
+            others = "; ".join(f"{r.measure.kind}, {r.measure.name}: " + (r.settled if r.difference else "not measured")
+                               for r in c.rows if r.measure.kind != "corrected")
+            lines.append(f"| {claim.title} | {c.higher.name}: {c.higher.placement} | {c.lower.name}: "
+                         f"{c.lower.placement} | {others} | {c.because() or 'none'} | {c.verdict} |")
+    return lines + [""]
 
 
 def diagnose(run_dirs: list[Path], out: Path) -> list[tuple[str, Path, str]]:
@@ -252,6 +267,7 @@ def diagnose(run_dirs: list[Path], out: Path) -> list[tuple[str, Path, str]]:
                        "verdicts as in gans.analysis.stats (alpha = 0.05, each test on its own). "
                        f"'p, Holm' is p adjusted over the page's {tests} tests (Holm's step-down): a verdict "
                        "whose Holm p is above 0.05 could be one of the page's chance findings.", ""]
+    lines += _verdicts(by_claim, groups)
     for claim, rows in by_claim.items():
         text = summary(claim, rows, groups)
         panels = [(f"{m.kind}: {m.name}", {g.name: _values_at(g, m.value) for g in groups}) for m in claim.measures]
@@ -266,4 +282,5 @@ def diagnose(run_dirs: list[Path], out: Path) -> list[tuple[str, Path, str]]:
     return made
 
 
-__all__ = ["CLAIMS", "Claim", "Diagnosed", "Measure", "Reading", "compare", "diagnose", "load", "readings"]
+__all__ = ["CLAIMS", "Claim", "Comparison", "Diagnosed", "Measure", "Reading", "compare", "comparisons", "diagnose",
+           "load", "placement", "readings", "summary"]

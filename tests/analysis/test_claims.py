@@ -2,7 +2,7 @@
 figures and readings from real (tiny) runs."""
 import pytest
 
-from gans.analysis.claims import CLAIMS, diagnose, load, readings
+from gans.analysis.claims import CLAIMS, comparisons, diagnose, load, readings, summary
 from gans.runs.records import Diagnosis, LayerStats
 from tests.analysis.fake_runs import write_run
 
@@ -39,21 +39,61 @@ def test_verdicts_hold_fail_or_stay_inconclusive(tmp_path):
     groups = _runs(tmp_path, lambda norm, seed, step: dict(
         grad_sparsity=level[norm] + 0.01 * seed,  # sn > bn: holds; sn > msn: the opposite, significant
         paper_grad_zeros=0.0,  # the same everywhere: no difference to find
-        drift_eval_rms=1.0 + 0.3 * (-1) ** seed * (seed + 1),  # equal means, wide spread
-        drift_pre_rms=1.0 + 0.02 * seed))
+        drift_eval_z=1.0 + 0.3 * (-1) ** seed * (seed + 1),  # equal means, wide spread
+        drift_pre_z=1.0 + 0.02 * seed))
     assert _verdicts(groups, "grad_sparsity.png") == {
         ("near-zero gradient share", "sn", "bn"): "holds",
         ("near-zero gradient share", "sn", "msn"): "does not hold",
         ("exact-zero gradient share", "sn", "bn"): "inconclusive (no variance)",
         ("exact-zero gradient share", "sn", "msn"): "inconclusive (no variance)"}
     drift = _verdicts(groups, "mean_drift.png")
-    assert drift[("eval-mode output drift", "sn", "bn")] == "inconclusive at n = 3, 3"
-    assert drift[("pre-centring drift", "sn", "msn")] == "inconclusive at n = 3, 3"
+    assert drift[("eval-mode standardized drift", "sn", "bn")] == "inconclusive at n = 3, 3"
+    assert drift[("pre-centring standardized drift", "sn", "msn")] == "inconclusive at n = 3, 3"
+    assert drift[("train-mode standardized drift", "sn", "msn")].startswith("not measured")
     assert drift[("weight-mean magnitude", "sn", "bn")].startswith("not measured")  # no row has it
     row = next(r for r in readings(groups, _claim("grad_sparsity.png")) if r.measure.kind == "corrected")
     d = row.difference
     assert row.step == 4 and d.diff == pytest.approx(0.4) and d.low < 0.4 < d.high and d.p < 0.05
     assert "+0.4 [" in row.text() and row.text().endswith("at step 4: holds")
+
+
+def test_every_msn_placement_is_its_own_comparison(tmp_path):
+    """Our every-layer joint-pass MSN and the authors' placement (after convs 4, 6, 7, separate
+    passes) can disagree: the summary gives a verdict for each, naming its placement."""
+    level = {"sngan": 1.0, "wgan-gp": 1.3, "msngan": 0.5, "msngan-seedcode": 1.6}
+    for preset in level:
+        for seed in range(3):
+            write_run(tmp_path / "runs", preset, seed, diagnoses=[
+                _row(s, drift_eval_z=level[preset] + 0.01 * seed, drift_pre_z=level[preset] - 0.02 * seed)
+                for s in (2, 4)])
+    groups = load([tmp_path / "runs"])
+    claim = _claim("mean_drift.png")
+    rows = readings(groups, claim)
+    verdicts = {(c.higher.name, c.lower.name): c.verdict for c in comparisons(rows, groups)}
+    ours, theirs = "msngan (msn)", "msngan-seedcode (msn:layers=seed,gamma=true,update=projected,iterations=100)"
+    assert verdicts == {("sngan (sn)", "wgan-gp (bn)"): "does not hold", ("sngan (sn)", ours): "holds",
+                        ("sngan (sn)", theirs): "does not hold"}
+    text = summary(claim, rows, groups)
+    assert f"{ours} [MSN at every layer but the head; one joint pass over real and fake]: holds (" in text
+    assert f"{theirs} [MSN after convs 4, 6, 7 (SN elsewhere); separate passes]: does not hold (" in text
+    diagnose([tmp_path / "runs"], tmp_path / "figs")
+    page = (tmp_path / "figs" / "readings.md").read_text()
+    assert (f"| sngan (sn): SN; separate passes | {ours}: MSN at every layer but the head; one joint pass over real "
+            "and fake | paper, weight-mean magnitude: not measured | eval-mode standardized drift (Holm ") in page
+    assert f"| {theirs}: MSN after convs 4, 6, 7 (SN elsewhere); separate passes |" in page
+    assert page.count("| does not hold |") >= 2 and "| holds |" in page
+
+
+def test_one_name_in_two_pass_modes_is_two_systems(tmp_path):
+    for folder, d_pass in (("a", "joint"), ("b", "separate")):
+        for seed in range(2):
+            run = write_run(tmp_path / folder, "msngan", seed, diagnoses=[_row(2, drift_eval_z=0.5 + seed)])
+            config = run / "config.toml"
+            config.write_text(config.read_text().replace('d-pass = "joint"', f'd-pass = "{d_pass}"'))
+    groups = sorted(load([tmp_path / "a", tmp_path / "b"]), key=lambda g: g.name)
+    assert [(g.name, len(g.seeds)) for g in groups] == [("msngan (msn, joint pass)", 2),
+                                                        ("msngan (msn, separate pass)", 2)]
+    assert groups[1].placement == "MSN at every layer but the head; separate passes"
 
 
 def test_the_last_step_every_seed_of_both_has(tmp_path):
@@ -81,7 +121,7 @@ def test_readings_and_figures_from_synthetic_runs(tmp_path):
     _runs(tmp_path / "runs", lambda norm, seed, step: dict(
         grad_sparsity={"sn": 0.5, "bn": 0.1, "msn": 0.2}[norm] + 0.01 * seed,
         eff_sigma_operator=1.0 + seed + (norm == "bn"),
-        paper_sigma=0.25, drift_eval_rms=0.125, grad_var_rel=0.5))  # binary fractions: equal seeds, std exactly 0
+        paper_sigma=0.25, drift_eval_z=0.125, grad_var_rel=0.5))  # binary fractions: equal seeds, std exactly 0
     made = diagnose([tmp_path / "runs"], tmp_path / "figs")
     names = [p.name for _, p, _ in made]
     assert names == ["grad_sparsity.png", "mean_drift.png", "grad_variance.png", "grad_hist.png",
@@ -91,7 +131,7 @@ def test_readings_and_figures_from_synthetic_runs(tmp_path):
     assert "| corrected | near-zero gradient share | sngan (sn) - wgan-gp (bn) | 4 | +0.4 [" in text
     assert "| holds |" in text and "inconclusive at n = 3, 3" in text and "not measured" in text
     assert "exact-zero share 0.2" in text  # the histogram's zeros (2 of 10 entries), apart from its bins
-    assert "Estimators:" in text and "held-out real batch" in text
+    assert "Estimators:" in text and "held-out real batch and a held-out fake batch" in text
     # the Holm column: each reading's p adjusted over every reading of the page, in page order
     groups = load([tmp_path / "runs"])
     ps = [r.difference.p if r.difference else None for c in CLAIMS for r in readings(groups, c)]
@@ -143,5 +183,8 @@ def test_diagnose_from_trained_runs(capsys, tiny_cfg, tmp_path):
     # gans compare puts them in its report
     assert main(["compare", str(tmp_path / "runs"), "--out", str(tmp_path / "report")]) == 0
     html = (tmp_path / "report" / "report.html").read_text()
-    assert "Checking the paper's claims" in html and html.count("<img") >= 9
+    assert "Checking the paper's claims" in html
+    assert all(f'<img alt="{name}"' in html for name in ("grad_sparsity", "mean_drift", "grad_variance", "grad_hist",
+                                                         "singular_values", "lipschitz"))
+    assert "[MSN at every layer but the head; one joint pass over real and fake]" in html  # the summary, placed
     assert main(["diagnose", str(tmp_path / "runs" / "sngan-0" / "samples")]) == 2  # not a run
