@@ -24,20 +24,19 @@ the page's summary gives one verdict per pair of systems and names each one's pl
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 from gans.analysis.claim_figures import claim_figure, histogram_figure
 from gans.analysis.claim_measures import CLAIMS, Claim, Measure
-from gans.analysis.rundirs import CONFIG, find_run_dirs
+from gans.analysis.rundirs import RunDir
 from gans.analysis.stats import ALPHA, Difference, holm, verdict, welch
-from gans.config import TrainConfig, from_dict
+from gans.config import TrainConfig
 from gans.core.errors import UserError
 from gans.core.files import write_atomic
 from gans.runs.records import Diagnosis
-from gans.runs.runlog import DIAGNOSTICS, read_jsonl
+from gans.runs.layout import DIAGNOSTICS
 
 
 @dataclass
@@ -63,19 +62,19 @@ def placement(cfg: TrainConfig) -> str:
     return f"{where}; " + ("one joint pass over real and fake" if cfg.d_pass == "joint" else "separate passes")
 
 
-def load(run_dirs: Sequence[Path]) -> list[Diagnosed]:
-    """Runs with diagnostics, grouped by system and pass mode (runs of one name that scored real and
-    fake differently are told apart, never pooled); a folder of runs may stand for its runs."""
+def load(runs: Sequence[RunDir]) -> list[Diagnosed]:
+    """The runs with diagnostics (as :func:`gans.analysis.rundirs.load_runs` read them), grouped by
+    system and pass mode (runs of one name that scored real and fake differently are told apart,
+    never pooled)."""
     found: dict[tuple[str, str], tuple[TrainConfig, Diagnosed]] = {}
-    for run in find_run_dirs(run_dirs):
-        rows = read_jsonl(run / DIAGNOSTICS)
-        if not rows:
+    for run in runs:
+        if not run.diagnostics:
             continue
-        cfg: TrainConfig = from_dict(tomllib.loads((run / CONFIG).read_text()))
+        cfg = run.cfg
         name = f"{cfg.system} ({cfg.norm})"
         _, group = found.setdefault((name, cfg.d_pass), (cfg, Diagnosed(name, cfg.norm.partition(":")[0], [],
                                                                         placement(cfg))))
-        group.seeds.append([Diagnosis.from_json(r) for r in rows])
+        group.seeds.append(list(run.diagnostics))
     passes: dict[str, int] = {}
     for name, _ in found:
         passes[name] = passes.get(name, 0) + 1
@@ -246,14 +245,14 @@ def _verdicts(by_claim: dict[Claim, list[Reading]], groups: Sequence[Diagnosed])
     return lines + [""]
 
 
-def diagnose(run_dirs: list[Path], out: Path) -> list[tuple[str, Path, str]]:
+def diagnose(runs: Sequence[RunDir], out: Path) -> list[tuple[str, Path, str]]:
     """Write each claim's figure and readings.md to ``out``; return (claim, png, reading) per figure."""
     import matplotlib
 
     matplotlib.use("Agg")
-    groups = load(run_dirs)
+    groups = load(runs)
     if not groups:
-        raise UserError("none of these runs has diagnostics.jsonl; train with --diagnose-every N")
+        raise UserError(f"none of these runs has {DIAGNOSTICS}; train with --diagnose-every N")
     out.mkdir(parents=True, exist_ok=True)
     by_claim = {claim: readings(groups, claim) for claim in CLAIMS}
     # the page makes many tests at once: Holm's adjustment over all of them says which verdicts

@@ -159,7 +159,7 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> di
     if any(r.diagnostics for r in runs):
         from gans.analysis.claims import diagnose
 
-        claims = diagnose([r.path for r in runs], out / "diagnostics")
+        claims = diagnose(runs, out / "diagnostics")
         written.update({f"diagnostics/{p.name}": p for _, p, _ in claims})
     written["report.html"] = out / "report.html"
     page = html_report(rows, runs, plots, claims)

@@ -9,6 +9,7 @@ from typing import Sequence
 
 from gans.analysis.plots import empty, plot_bands, save
 from gans.analysis.rundirs import RunDir, by_system
+from gans.runs.layout import grid_step
 
 
 def plot_fid(runs: Sequence[RunDir], path: Path) -> Path | None:
@@ -55,7 +56,7 @@ def plot_samples(runs: Sequence[RunDir], path: Path) -> Path | None:
         run = next((r for r in group if r.grid), None)
         if run:
             ax.imshow(mpimg.imread(run.grid), interpolation="nearest")
-            step = int(run.grid.stem.split("_")[1])
+            step = grid_step(run.grid)
             norm = textwrap.fill(run.cfg.norm.replace(",", ", "), 34)  # long norm specs wrap, not overlap
             ax.set_title(f"{system}\n{norm}\n{run.path.name}, step {step}", fontsize=8)
             ax.axis("off")

@@ -6,7 +6,6 @@ Reading one never builds a network: parameter counts come from what the run alre
 """
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,10 @@ from typing import Any, Callable, Sequence
 from gans.config import TrainConfig, from_dict
 from gans.core.errors import UserError
 from gans.eval.records import Report, Summary
-from gans.eval.report import read_json
+from gans.runs.eval_report import read_eval_report
+from gans.runs.layout import CONFIG, RunLayout
 from gans.runs.records import Diagnosis, EvalPoint
-from gans.runs.runlog import DIAGNOSTICS, EVALS, METRICS, read_jsonl
-
-CONFIG = "config.toml"
-EVAL_REPORT = "eval.json"
+from gans.runs.runlog import read_jsonl
 
 
 @dataclass
@@ -88,7 +85,7 @@ class RunDir:
 
 
 def is_run_dir(path: Path) -> bool:
-    return (path / CONFIG).is_file()
+    return RunLayout(path).config.is_file()
 
 
 def find_run_dirs(paths: Sequence[Path]) -> list[Path]:
@@ -111,20 +108,6 @@ def find_run_dirs(paths: Sequence[Path]) -> list[Path]:
     if not found:
         raise UserError("no runs given; pass run directories written by gans train")
     return found
-
-
-def _eval_report(run_dir: Path) -> Report | None:
-    path = run_dir / EVAL_REPORT
-    if not path.exists():
-        return None
-    try:
-        report = read_json(path)
-        if not report.results:
-            raise ValueError("no results")
-        return report
-    except (json.JSONDecodeError, KeyError, ValueError, TypeError) as e:
-        raise UserError(f"{path} is not a gans eval report ({type(e).__name__}); re-run gans eval "
-                        "or delete it") from None
 
 
 def _final(report: Report | None, evals: list[EvalPoint]) -> Final | None:
@@ -167,9 +150,8 @@ def stored_params(run_dir: Path, report: Report | None = None) -> dict[str, int]
         for r in sorted(report.results, key=lambda r: r.step or 0, reverse=True):
             if r.params and all(isinstance(r.params.get(k), int) for k in ("G", "D")):
                 return {"G": r.params["G"], "D": r.params["D"]}
-    from gans.runs.checkpoint import BEST, CKPT_DIR, list_checkpoints
-
-    candidates = [p for _, p in reversed(list_checkpoints(run_dir))] + [run_dir / CKPT_DIR / BEST]
+    files = RunLayout(run_dir)
+    candidates = [p for _, p in reversed(files.checkpoint_files())] + [files.best]
     for path in candidates:
         if path.is_file() and (params := _checkpoint_params(path)):
             return params
@@ -178,7 +160,8 @@ def stored_params(run_dir: Path, report: Report | None = None) -> dict[str, int]
 
 def load_run(run_dir: Path) -> RunDir:
     run_dir = Path(run_dir)
-    config = run_dir / CONFIG
+    files = RunLayout(run_dir)
+    config = files.config
     if not config.is_file():
         raise UserError(f"{run_dir} is not a run directory (no {CONFIG}); pass directories written by "
                         "gans train, or their parent")
@@ -186,12 +169,12 @@ def load_run(run_dir: Path) -> RunDir:
         cfg = from_dict(tomllib.loads(config.read_text()))
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"{config} is not valid TOML ({e}); restore the file gans train wrote") from None
-    evals = [EvalPoint.from_json(r) for r in read_jsonl(run_dir / EVALS)]
-    report = _eval_report(run_dir)
-    grids = sorted((run_dir / "samples").glob("step_*.png"))
-    return RunDir(run_dir, cfg, read_jsonl(run_dir / METRICS), evals,
-                  [Diagnosis.from_json(r) for r in read_jsonl(run_dir / DIAGNOSTICS)], report,
-                  _final(report, evals), stored_params(run_dir, report), grids[-1] if grids else None)
+    evals = [EvalPoint.from_json(r) for r in read_jsonl(files.evals)]
+    report = read_eval_report(run_dir)
+    grids = files.grids()
+    return RunDir(run_dir, cfg, read_jsonl(files.metrics), evals,
+                  [Diagnosis.from_json(r) for r in read_jsonl(files.diagnostics)], report,
+                  _final(report, evals), stored_params(run_dir, report), grids[-1][1] if grids else None)
 
 
 def load_runs(paths: Sequence[Path]) -> list[RunDir]:

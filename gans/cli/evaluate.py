@@ -79,7 +79,8 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
       gans eval --images cifar10-test --reference cifar10-train      (the real-data row)
     """
     from gans.runs.checkpoint import resolve_checkpoint
-    from gans.runs.scoring import score_checkpoints, score_image_set, write_to_runs
+    from gans.runs.eval_report import write_to_runs
+    from gans.runs.scoring import score_checkpoints, score_image_set
     from gans.eval.report import table, write_csv, write_json
     from gans.eval.scoring import prepare, report
     from gans.core.files import check_writable
@@ -225,8 +226,8 @@ def diagnose(runs: tuple[str, ...], out: str, from_checkpoints: bool) -> None:
     if Path(out).exists() and not Path(out).is_dir():
         raise UserError(f"--out {out} is a file; pass a folder for the figures")
     check_writable(out)
-    from gans.analysis.rundirs import find_run_dirs
-    from gans.runs.runlog import DIAGNOSTICS, read_jsonl
+    from gans.analysis.rundirs import find_run_dirs, load_run
+    from gans.runs.layout import DIAGNOSTICS
 
     found = find_run_dirs([Path(r) for r in runs])
     if from_checkpoints:
@@ -234,10 +235,11 @@ def diagnose(runs: tuple[str, ...], out: str, from_checkpoints: bool) -> None:
 
         for run in found:
             diagnose_checkpoints(run, say=click.echo)
-    elif not any(read_jsonl(run / DIAGNOSTICS) for run in found):
+    loaded = [load_run(run) for run in found]
+    if not from_checkpoints and not any(run.diagnostics for run in loaded):
         raise UserError(f"none of these {len(found)} run(s) has {DIAGNOSTICS}; diagnose their kept checkpoints with "
                         f"gans diagnose {shlex.join(runs)} --from-checkpoints, or train with --diagnose-every N")
-    for claim, png, reading in write_figures([Path(r) for r in runs], Path(out)):
+    for claim, png, reading in write_figures(loaded, Path(out)):
         click.echo(f"{png}: {reading}")
 
 

@@ -88,7 +88,8 @@ def sample(checkpoint: str, num: int, out: str | None, overwrite: bool, grid: st
     named by step, seed and count, so draws of different runs (or of one run) never collide."""
     from gans.core.files import check_new_file
     from gans.runs.loaded import load_run
-    from gans.runs.sampling import check_images_target, default_samples_path, interpolation, write_grid, write_images
+    from gans.runs.layout import samples_path
+    from gans.runs.sampling import check_images_target, interpolation, write_grid, write_images
 
     for name, png in (("--grid", grid), ("--interpolate", interpolate)):
         if png and Path(png).suffix.lower() != ".png":
@@ -96,8 +97,7 @@ def sample(checkpoint: str, num: int, out: str | None, overwrite: bool, grid: st
         if png:
             check_new_file(png, name, overwrite)
     run = load_run(checkpoint, device, ema=not no_ema)
-    target = Path(out) if out else default_samples_path(run.run_dir or run.checkpoint.parent, run.step, seed, num,
-                                                        run.ema)
+    target = Path(out) if out else samples_path(run.run_dir or run.checkpoint.parent, run.step, seed, num, run.ema)
     check_images_target(target, overwrite)  # before the work, not after it
     images = run.sample(num, seed, batch_size)
     which = "EMA generator" if run.ema else "generator"

@@ -20,16 +20,17 @@ from gans.diagnostics.critic import CriticTraining
 from gans.diagnostics.diagnoser import Diagnoser
 from gans.losses import get_loss
 from gans.runs import checkpoint as ckpt_io
+from gans.runs.layout import RunLayout
 from gans.runs.networks import build_discriminator, build_generator
 from gans.runs.records import Diagnosis
-from gans.runs.runlog import DIAGNOSTICS, read_jsonl
+from gans.runs.runlog import read_jsonl
 
 
 def diagnose_checkpoints(run_dir: Path, say=print) -> list[Diagnosis]:
     """Diagnose every kept checkpoint of ``run_dir`` whose step has no current-estimator row yet, and
     rewrite RUN/diagnostics.jsonl with the rows sorted by step (rows of older estimators, which lack
     the corrected measures, are replaced)."""
-    path = Path(run_dir) / DIAGNOSTICS
+    path = RunLayout(run_dir).diagnostics
     rows = {r["step"]: r for r in read_jsonl(path) if _current(r)}
     found = []
     images = None

@@ -16,12 +16,10 @@ from torch import nn
 
 from gans.core.errors import UserError
 from gans.core.files import write_atomic
+from gans.runs.layout import CKPT_DIR, RunLayout, run_dir_of, step_of
 
 FORMAT = "gans-checkpoint"
 VERSION = 1
-CKPT_DIR = "checkpoints"
-BEST = "best.pt"  # the best by training-time FID; never pruned
-_NAME = re.compile(r"^ckpt_(\d+)\.pt$")
 
 
 class CorruptCheckpoint(UserError):
@@ -35,33 +33,14 @@ class CorruptCheckpoint(UserError):
         super().__init__(f"{path} is truncated or corrupt ({cause}); {fix}")
 
 
-def checkpoint_path(run_dir: str | Path, step: int) -> Path:
-    return Path(run_dir) / CKPT_DIR / f"ckpt_{step:08d}.pt"
-
-
-def run_dir_of(path: str | Path) -> Path | None:
-    """The run directory a checkpoint file belongs to (RUN/checkpoints/FILE), else None."""
-    p = Path(path)
-    return p.parent.parent if p.parent.name == CKPT_DIR else None
-
-
-def step_of(path: str | Path) -> int | None:
-    """The step in a ckpt_N.pt file's name (None for best.pt and other names)."""
-    m = _NAME.match(Path(path).name)
-    return int(m.group(1)) if m else None
-
-
 def save_atomic(obj: Any, path: str | Path) -> Path:
     """torch.save through :func:`write_atomic`."""
     return write_atomic(path, lambda f: torch.save(obj, f))
 
 
 def list_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:
-    folder = Path(run_dir) / CKPT_DIR
-    if not folder.is_dir():
-        return []
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _NAME.match(p.name))]
-    return sorted(found)
+    """(step, path) of the run's ckpt_N.pt files, oldest first."""
+    return RunLayout(run_dir).checkpoint_files()
 
 
 def latest(run_dir: str | Path) -> Path | None:
@@ -81,7 +60,7 @@ def set_aside_after(run_dir: str | Path, step: int, folder: Path) -> list[int]:
     checkpoint abandons them: left in place, the new run's saves would replace them and a later
     resume would continue the abandoned run). Returns their steps."""
     later = [(s, p) for s, p in list_checkpoints(run_dir) if s > step]
-    best = Path(run_dir) / CKPT_DIR / BEST
+    best = RunLayout(run_dir).best
     best_state = peek(best) if best.is_file() else None  # an unreadable one is not this function's to judge
     if best_state is not None and int(best_state["step"]) > step:
         later.append((int(best_state["step"]), best))  # the best of the abandoned steps: the new run's best replaces it

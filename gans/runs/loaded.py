@@ -10,7 +10,6 @@ The generator comes from :func:`gans.runs.sampling.load_generator` and draws thr
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,14 +19,12 @@ from torch import nn
 from gans.config import TrainConfig
 from gans.core.errors import UserError
 from gans.eval.records import Result
-from gans.eval.report import read_json
 from gans.runs import checkpoint as ckpt_io, sampling
+from gans.runs.eval_report import read_eval_report
+from gans.runs.layout import BEST, CKPT_DIR, RunLayout, run_dir_of
 from gans.runs.records import EvalPoint
-from gans.runs.runlog import EVALS, read_jsonl
+from gans.runs.runlog import read_jsonl
 from gans.runs.sampling import load_generator, sampling_mode, uses_ema
-from gans.runs.scoring import run_dir_of
-
-EVAL_REPORT = "eval.json"  # written by `gans eval` into each run it scored
 
 
 @dataclass
@@ -49,19 +46,13 @@ class Run:
     @functools.cached_property
     def evals(self) -> list[Result]:
         """The run's `gans eval` results (RUN/eval.json), one per checkpoint scored; [] when none."""
-        path = self.run_dir / EVAL_REPORT if self.run_dir else None
-        if path is None or not path.exists():
-            return []
-        try:
-            return read_json(path).results
-        except (json.JSONDecodeError, KeyError, ValueError, TypeError) as e:
-            raise UserError(f"{path} is not a gans eval report ({type(e).__name__}); re-run gans eval "
-                            "or delete it") from None
+        report = read_eval_report(self.run_dir) if self.run_dir else None
+        return report.results if report else []
 
     @functools.cached_property
     def train_evals(self) -> list[EvalPoint]:
         """The training-time evaluations (RUN/eval.jsonl, written with --eval-every); [] when none."""
-        return [EvalPoint.from_json(r) for r in read_jsonl(self.run_dir / EVALS)] if self.run_dir else []
+        return [EvalPoint.from_json(r) for r in read_jsonl(RunLayout(self.run_dir).evals)] if self.run_dir else []
 
     def sample(self, n: int, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
         """``n`` images as a uint8 (n, C, H, W) tensor on the CPU; the same seed gives the same images
@@ -84,9 +75,9 @@ def _checkpoint_of(path: Path, checkpoint: str | int | None) -> Path:
     if not path.is_dir():
         raise UserError(f"run directory {path} does not exist; pass a folder written by gans train")
     if checkpoint == "best":
-        best = path / ckpt_io.CKPT_DIR / ckpt_io.BEST
+        best = RunLayout(path).best
         if not best.is_file():
-            raise UserError(f"{path} has no {ckpt_io.CKPT_DIR}/{ckpt_io.BEST} (kept only by runs trained with "
+            raise UserError(f"{path} has no {CKPT_DIR}/{BEST} (kept only by runs trained with "
                             "--eval-every); pass checkpoint='latest' or a step")
         return best
     if isinstance(checkpoint, int) and not isinstance(checkpoint, bool):
@@ -105,7 +96,5 @@ def load_run(path: str | Path, device: str | torch.device = "auto", checkpoint: 
     ``ema=False`` loads the raw generator of a run trained with --ema-decay."""
     file = _checkpoint_of(Path(path), checkpoint)
     G, cfg, state = load_generator(file, device, ema=ema)
-    run_dir = run_dir_of(file)
-    return Run(generator=G, config=cfg, step=int(state["step"]), checkpoint=file,
-               run_dir=Path(run_dir) if run_dir else None,
+    return Run(generator=G, config=cfg, step=int(state["step"]), checkpoint=file, run_dir=run_dir_of(file),
                ema=uses_ema(state, ema))

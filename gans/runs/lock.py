@@ -13,8 +13,7 @@ import socket
 from pathlib import Path
 
 from gans.core.errors import UserError
-
-LOCK_FILE = ".lock"
+from gans.runs.layout import LOCK_FILE
 _held: dict[Path, int] = {}  # run directory -> the open descriptor that holds its lock
 
 

@@ -12,15 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from gans.core.files import WriteFailed, write_atomic
+from gans.runs.layout import DIAGNOSTICS, EVALS, METRICS, dropped_name
 
-METRICS, EVALS, DIAGNOSTICS = "metrics.jsonl", "eval.jsonl", "diagnostics.jsonl"
 LOGS = {METRICS: "metrics", EVALS: "evaluations", DIAGNOSTICS: "diagnostics"}  # file -> what its rows are
-DROPPED_GLOB = "dropped-*.jsonl"
-
-
-def dropped_name(stamp: str | None = None) -> str:
-    """The side file's name: the time of the resume that set the rows aside."""
-    return f"dropped-{stamp or time.strftime('%Y%m%d-%H%M%S')}.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

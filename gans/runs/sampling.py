@@ -63,12 +63,6 @@ def decode(G: Generator, z: torch.Tensor, batch_size: int = 500) -> Iterator[tor
             yield to_uint8(G(chunk.to(device)))
 
 
-def default_samples_path(folder: Path, step: int, seed: int, num: int, ema: bool) -> Path:
-    """Where `gans sample` writes without --out: the run's samples/ folder (beside its training grids,
-    step_*.png), named by all that makes two draws differ, so no draw replaces another."""
-    return Path(folder) / "samples" / f"step{step:08d}-seed{seed}-n{num}{'-ema' if ema else ''}.npz"
-
-
 def check_images_target(out: Path, overwrite: bool = False) -> None:
     """Where :func:`write_images` will write: a new ``.npz`` or an empty (or new) folder. Checked
     before any image is generated."""

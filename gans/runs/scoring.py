@@ -1,5 +1,5 @@
-"""`gans eval` on the run side: score checkpoints (or an image set) with the eval library and write
-each run's share of the report into its directory."""
+"""`gans eval` on the run side: score checkpoints (or an image set) with the eval library, each
+result labelled with the run it came from (:mod:`gans.runs.eval_report` writes each run's share)."""
 from __future__ import annotations
 
 import time
@@ -10,15 +10,11 @@ from gans.runs import checkpoint as ckpt_io
 from gans.data.images import load_images
 from gans.eval.inception import Inception
 from gans.eval.protocol import Protocol
-from gans.eval.records import Report, Result, Summary
+from gans.eval.records import Result, Summary
 from gans.eval.reference import Reference
-from gans.eval.report import write_csv, write_json
 from gans.eval.scoring import progress_bar, score_draws, score_images
+from gans.runs.layout import run_dir_of
 from gans.runs.sampling import generate, load_generator, sampling_mode, uses_ema
-
-
-def run_dir_of(checkpoint: Path) -> str | None:
-    return str(checkpoint.parent.parent) if checkpoint.parent.name == ckpt_io.CKPT_DIR else None
 
 
 def score_checkpoints(checkpoints: list[str | Path], protocol: Protocol, inception: Inception, ref: Reference,
@@ -46,7 +42,8 @@ def checkpoint_labels(path: Path, state: dict) -> dict:
     """The Result fields that say which checkpoint was scored: its path, run, system, norm, seed,
     step and parameter counts, from the checkpoint itself."""
     cfg = from_dict(state["config"])
-    return dict(source=str(path), run_dir=run_dir_of(path), system=cfg.system, norm=cfg.norm, seed=cfg.seed,
+    run_dir = run_dir_of(path)
+    return dict(source=str(path), run_dir=str(run_dir) if run_dir else None, system=cfg.system, norm=cfg.norm, seed=cfg.seed,
                 step=int(state["step"]), params=state.get("params", {}))
 
 
@@ -58,16 +55,3 @@ def score_image_set(source: str, protocol: Protocol, inception: Inception, ref: 
         result = score_images(images, inception, ref, protocol, batch_size, bar)
     result.source = source
     return [result]
-
-
-def write_to_runs(report: Report) -> list[Path]:
-    """Each run directory gets eval.json and eval.csv with its own checkpoints' results."""
-    by_run: dict[str, list[Result]] = {}
-    for r in report.results:
-        if r.run_dir:
-            by_run.setdefault(r.run_dir, []).append(r)
-    written = []
-    for run_dir, results in by_run.items():
-        own = report.only(results)
-        written += [write_json(own, Path(run_dir) / "eval.json"), write_csv(own, Path(run_dir) / "eval.csv")]
-    return written

@@ -19,7 +19,6 @@ gans.study.dispatch, where they run gans.study.executor.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable
 
@@ -29,6 +28,8 @@ from gans.core.errors import UserError
 from gans.core.files import check_writable, write_atomic
 from gans.core.threads import apply as apply_threads
 from gans.runs import checkpoint as ckpt_io
+from gans.runs.eval_report import read_eval_report
+from gans.runs.layout import step_of
 from gans.runs.lock import lock_run
 from gans.runs.networks import pick_device
 from gans.study.attach import attach_running
@@ -44,15 +45,14 @@ from gans.study.train_and_score import run_job  # noqa: F401 (jobs submitted bef
 def is_done(cfg: TrainConfig) -> bool:
     """Trained to its step count and scored at that step."""
     latest = ckpt_io.latest(cfg.out)
-    report = Path(cfg.out) / "eval.json"
-    if latest is None or not report.is_file():
+    if latest is None:
         return False
-    step = int(latest.stem.split("_")[1])
     try:
-        scored = {r["step"] for r in json.loads(report.read_text())["results"]}
-    except (json.JSONDecodeError, KeyError, TypeError):
+        report = read_eval_report(cfg.out)
+    except UserError:  # a torn or foreign eval.json: the job scores the run again
         return False
-    return step >= cfg.steps and step in scored
+    step = step_of(latest)
+    return report is not None and step >= cfg.steps and step in {r.step for r in report.results}
 
 
 def run_study(out: Path, study: Study, say: Callable[[str], None] = print, threads: int | None = None) -> dict[str, Path]:

@@ -13,9 +13,11 @@ from gans.core.files import remove_stale_temporaries
 from gans.core.threads import apply as apply_threads
 from gans.eval.scoring import prepare, report
 from gans.runs import checkpoint as ckpt_io
+from gans.runs.eval_report import write_to_runs
+from gans.runs.layout import RunLayout
 from gans.runs.lock import lock_run
 from gans.runs.networks import pick_device
-from gans.runs.scoring import score_checkpoints, write_to_runs
+from gans.runs.scoring import score_checkpoints
 from gans.study.spec import STUDY_FILE, Study, protocol_of
 from gans.study.untrained import UNTRAINED, untrained_result
 from gans.training import launch
@@ -28,7 +30,7 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
     apply_threads(threads)
     cfg = from_dict(cfg_dict)
     lock_run(cfg.out)  # one writer per run: a second job into it (two drivers, a stale requeue) stops here
-    for folder in (Path(cfg.out), Path(cfg.out) / ckpt_io.CKPT_DIR):  # writes cut off by a kill (eval.json, best.pt)
+    for folder in (Path(cfg.out), RunLayout(cfg.out).checkpoints):  # writes cut off by a kill (eval.json, best.pt)
         remove_stale_temporaries(folder)
     study = Study.from_toml(study_toml, STUDY_FILE)
     t0 = time.perf_counter()

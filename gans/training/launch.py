@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from gans.runs import checkpoint as ckpt_io
+from gans.runs import layout
+from gans.runs.layout import RunLayout
 from gans.config import TrainConfig, flag, read_config_file, resolve, resume_config
 from gans.core.errors import UserError
 from gans.core.files import check_writable, remove_stale_temporaries
@@ -54,14 +56,14 @@ def resume_target(target: str | Path) -> tuple[Path, Path | None]:
     if p.is_file():
         run_dir = ckpt_io.run_dir_of(p)
         if run_dir is None:
-            raise UserError(f"--resume {p}: a checkpoint file must be in its run's {ckpt_io.CKPT_DIR}/ folder; "
-                            f"pass RUN or RUN/{ckpt_io.CKPT_DIR}/ckpt_N.pt")
+            raise UserError(f"--resume {p}: a checkpoint file must be in its run's {layout.CKPT_DIR}/ folder; "
+                            f"pass RUN or RUN/{layout.CKPT_DIR}/ckpt_N.pt")
         return run_dir, p
     if not p.is_dir():
         raise UserError(f"--resume {p}: no such run directory or checkpoint file; pass the --out of an "
                         "earlier run, or one of its checkpoints")
     if not ckpt_io.list_checkpoints(p):
-        raise UserError(f"--resume {p}: no checkpoint in {p / ckpt_io.CKPT_DIR}; "
+        raise UserError(f"--resume {p}: no checkpoint in {p / layout.CKPT_DIR}; "
                         "start a new run with --out instead")
     return p, None
 
@@ -99,7 +101,7 @@ def resume_run(target: str | Path, flags: dict[str, Any], config_file: str | Non
     locked_here = _writes_run() and not holds(run_dir)
     if _writes_run():  # refused while another process writes it; from here on its last checkpoint is final
         lock_run(run_dir)
-        for folder in (run_dir, run_dir / ckpt_io.CKPT_DIR):  # saves cut off by a kill
+        for folder in (run_dir, RunLayout(run_dir).checkpoints):  # saves cut off by a kill
             remove_stale_temporaries(folder)
     try:
         cfg, path = resume_config_of(target, flags, config_file)
@@ -177,7 +179,7 @@ def quickstart(presets: list[str], steps: int, width: float, batch_size: int, ou
         state = ckpt_io.load_checkpoint(train_or_resume(cfg, progress))
         grids.mkdir(parents=True, exist_ok=True)
         grid = grids / f"{cfg.preset}.png"
-        shutil.copyfile(Path(cfg.out) / "samples" / f"step_{state['step']:08d}.png", grid)
+        shutil.copyfile(RunLayout(cfg.out).grid(state["step"]), grid)
         yield f"{cfg.preset:>10} {cfg.norm:>16} {state['params']['D']:>10,} {time.perf_counter() - t0:>8.1f}  {grid}"
     yield from learned_lines(cfgs)  # the evidence: each final generator against its untrained one
 

@@ -21,6 +21,7 @@ from gans.core.errors import UserError
 from gans.data.images import load_images
 from gans.eval.frechet import frechet_distance, statistics
 from gans.runs import checkpoint as ckpt_io
+from gans.runs import layout
 from gans.runs.sampling import generate, load_generator
 
 POOL = 8  # pixels per side after pooling
@@ -84,7 +85,7 @@ def check_learned(run_dir: str | Path, reference: tuple[np.ndarray, np.ndarray],
                   seed: int = 0) -> Learned:
     """Score the run's latest checkpoint and its step-0 one against ``reference`` (reference_stats)."""
     scores = {}
-    untrained = ckpt_io.checkpoint_path(run_dir, 0)
+    untrained = layout.checkpoint_path(run_dir, 0)
     if not untrained.is_file():
         raise UserError(f"{run_dir} has no step-0 checkpoint ({untrained.name}) to compare with; train it anew")
     for name, path in (("untrained", untrained), ("final", ckpt_io.resolve_checkpoint(run_dir))):

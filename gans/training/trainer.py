@@ -27,6 +27,7 @@ from gans.training.periodic_eval import EvalPoint, PeriodicEval
 from gans.training.precision import Precision
 from gans.training.startline import StartLine
 from gans.core.rng import rng_state, seed_everything, set_rng_state
+from gans.runs.layout import RunLayout
 from gans.runs.runlog import RunLog
 from gans.runs.sampling import sampling_mode
 from gans.core.signals import StopSignals
@@ -42,6 +43,7 @@ class Trainer:
     def __init__(self, cfg: TrainConfig, images: torch.Tensor | None = None) -> None:
         self.cfg = cfg
         self.run_dir = Path(cfg.out)
+        self.files = RunLayout(self.run_dir)
         self.ranks = Ranks.from_env(cfg.device)
         self.ranks.check_batch(cfg.batch_size)
         self.device = pick_device(self.ranks.device(cfg.device))
@@ -161,7 +163,7 @@ class Trainer:
         if main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             text = to_toml(self.cfg).encode()
-            write_atomic(self.run_dir / "config.toml", lambda f: f.write(text))
+            write_atomic(self.files.config, lambda f: f.write(text))
         if self.last_path is None and self.step > 0:  # loaded by hand rather than through resume_run
             self.last_path = ckpt_io.latest(self.run_dir)
         bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.cfg.run_name, unit="it",
@@ -219,7 +221,7 @@ class Trainer:
         point = self.evaluator(self.sampler, self.step)
         if self.best_fid is None or point.fid < self.best_fid:
             self.best_fid = point.fid
-            ckpt_io.save_atomic(self.state_dict(), self.run_dir / ckpt_io.CKPT_DIR / ckpt_io.BEST)
+            ckpt_io.save_atomic(self.state_dict(), self.files.best)
         point.best_fid = self.best_fid
         self.last_eval = point
         return point
@@ -257,16 +259,16 @@ class Trainer:
 
     def save_checkpoint(self) -> Path:
         """The main rank writes; the others wait for the file, which a rollback would read."""
-        path = ckpt_io.checkpoint_path(self.run_dir, self.step)
+        path = self.files.checkpoint(self.step)
         if self.ranks.main:
             ckpt_io.save_atomic(self.state_dict(), path)
             # step 0 stays: the untrained generator is the baseline of a study's FID / untrained
-            ckpt_io.prune(self.run_dir, self.cfg.keep, protect=(ckpt_io.checkpoint_path(self.run_dir, 0),))
+            ckpt_io.prune(self.run_dir, self.cfg.keep, protect=(self.files.checkpoint(0),))
         self.ranks.barrier()
         return path
 
     def save_grid(self) -> Path:
-        path = self.run_dir / "samples" / f"step_{self.step:08d}.png"
+        path = self.files.grid(self.step)
         with sampling_mode(self.sampler), torch.no_grad():  # no running-stat or power-iteration updates
             images = self.sampler(self.fixed_z).float().add(1).div(2)
         return write_atomic(path, lambda f: save_image(images, f, format="png", nrow=8))

@@ -62,7 +62,8 @@ def write_checkpoint(run: Path, step: int, params: dict[str, int]) -> Path:
     """A checkpoint holding what compare may read of one: the 'params' entry beside some weights."""
     import torch
 
-    from gans.runs.checkpoint import FORMAT, checkpoint_path, save_atomic
+    from gans.runs.checkpoint import FORMAT, save_atomic
+    from gans.runs.layout import checkpoint_path
 
     path = checkpoint_path(run, step)
     path.parent.mkdir(parents=True, exist_ok=True)

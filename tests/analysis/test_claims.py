@@ -3,6 +3,7 @@ figures and readings from real (tiny) runs."""
 import pytest
 
 from gans.analysis.claims import CLAIMS, comparisons, diagnose, load, readings, summary
+from gans.analysis.rundirs import load_runs
 from gans.runs.records import Diagnosis, LayerStats
 from tests.analysis.fake_runs import write_run
 
@@ -31,7 +32,7 @@ def _runs(tmp_path, value, seeds=3, steps=(2, 4)):
     for preset, norm in SYSTEMS.items():
         for seed in range(seeds):
             write_run(tmp_path, preset, seed, diagnoses=[_row(s, **value(norm, seed, s)) for s in steps])
-    return load([tmp_path])
+    return load(load_runs([tmp_path]))
 
 
 def test_verdicts_hold_fail_or_stay_inconclusive(tmp_path):
@@ -66,7 +67,7 @@ def test_every_msn_placement_is_its_own_comparison(tmp_path):
             write_run(tmp_path / "runs", preset, seed, diagnoses=[
                 _row(s, drift_eval_z=level[preset] + 0.01 * seed, drift_pre_z=level[preset] - 0.02 * seed)
                 for s in (2, 4)])
-    groups = load([tmp_path / "runs"])
+    groups = load(load_runs([tmp_path / "runs"]))
     claim = _claim("mean_drift.png")
     rows = readings(groups, claim)
     verdicts = {(c.higher.name, c.lower.name): c.verdict for c in comparisons(rows, groups)}
@@ -76,7 +77,7 @@ def test_every_msn_placement_is_its_own_comparison(tmp_path):
     text = summary(claim, rows, groups)
     assert f"{ours} [MSN at every layer but the head; one joint pass over real and fake]: holds (" in text
     assert f"{theirs} [MSN after convs 4, 6, 7 (SN elsewhere); separate passes]: does not hold (" in text
-    diagnose([tmp_path / "runs"], tmp_path / "figs")
+    diagnose(load_runs([tmp_path / "runs"]), tmp_path / "figs")
     page = (tmp_path / "figs" / "readings.md").read_text()
     assert (f"| sngan (sn): SN; separate passes | {ours}: MSN at every layer but the head; one joint pass over real "
             "and fake | paper, weight-mean magnitude: not measured | eval-mode standardized drift (Holm ") in page
@@ -90,7 +91,7 @@ def test_one_name_in_two_pass_modes_is_two_systems(tmp_path):
             run = write_run(tmp_path / folder, "msngan", seed, diagnoses=[_row(2, drift_eval_z=0.5 + seed)])
             config = run / "config.toml"
             config.write_text(config.read_text().replace('d-pass = "joint"', f'd-pass = "{d_pass}"'))
-    groups = sorted(load([tmp_path / "a", tmp_path / "b"]), key=lambda g: g.name)
+    groups = sorted(load(load_runs([tmp_path / "a", tmp_path / "b"])), key=lambda g: g.name)
     assert [(g.name, len(g.seeds)) for g in groups] == [("msngan (msn, joint pass)", 2),
                                                         ("msngan (msn, separate pass)", 2)]
     assert groups[1].placement == "MSN at every layer but the head; separate passes"
@@ -105,7 +106,7 @@ def test_the_last_step_every_seed_of_both_has(tmp_path):
         for seed in range(3):
             steps = (2,) if (norm, seed) == ("msn", 2) else (2, 4)
             write_run(tmp_path, preset, seed, diagnoses=[_row(s, **value(norm, seed, s)) for s in steps])
-    groups = load([tmp_path])
+    groups = load(load_runs([tmp_path]))
     rows = {r.lower: r for r in readings(groups, _claim("grad_sparsity.png")) if r.measure.kind == "corrected"}
     assert rows["msngan (msn)"].step == 2 and rows["msngan (msn)"].verdict == "holds"
     assert rows["wgan-gp (bn)"].step == 4
@@ -122,7 +123,7 @@ def test_readings_and_figures_from_synthetic_runs(tmp_path):
         grad_sparsity={"sn": 0.5, "bn": 0.1, "msn": 0.2}[norm] + 0.01 * seed,
         eff_sigma_operator=1.0 + seed + (norm == "bn"),
         paper_sigma=0.25, drift_eval_z=0.125, grad_var_rel=0.5))  # binary fractions: equal seeds, std exactly 0
-    made = diagnose([tmp_path / "runs"], tmp_path / "figs")
+    made = diagnose(load_runs([tmp_path / "runs"]), tmp_path / "figs")
     names = [p.name for _, p, _ in made]
     assert names == ["grad_sparsity.png", "mean_drift.png", "grad_variance.png", "grad_hist.png",
                      "singular_values.png", "lipschitz.png"]
@@ -133,7 +134,7 @@ def test_readings_and_figures_from_synthetic_runs(tmp_path):
     assert "exact-zero share 0.2" in text  # the histogram's zeros (2 of 10 entries), apart from its bins
     assert "Estimators:" in text and "held-out real batch and a held-out fake batch" in text
     # the Holm column: each reading's p adjusted over every reading of the page, in page order
-    groups = load([tmp_path / "runs"])
+    groups = load(load_runs([tmp_path / "runs"]))
     ps = [r.difference.p if r.difference else None for c in CLAIMS for r in readings(groups, c)]
     tested = [p for p in ps if p is not None]
     shown = [row.split(" | ")[6] for row in text.splitlines()
@@ -158,7 +159,7 @@ def test_old_rows_without_the_new_measures_still_read(tmp_path):
                 "grad_norm": 1.0, "sigma_reshaped": 1.0, "sigma_operator": 1.5, "sigma_mean": 0.5}]}
     (run / "diagnostics.jsonl").write_text(json.dumps(old) + "\n")
     write_run(tmp_path, "wgan-gp", 0, diagnoses=[_row(2, grad_sparsity=0.05)])
-    made = diagnose([tmp_path], tmp_path / "figs")
+    made = diagnose(load_runs([tmp_path]), tmp_path / "figs")
     reading = dict((p.name, r) for _, p, r in made)
     assert "inconclusive at n = 1, 1" in reading["grad_sparsity.png"]  # grad_sparsity: the same in old rows
     assert "not measured" in reading["lipschitz.png"]

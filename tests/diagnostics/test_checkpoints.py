@@ -4,7 +4,7 @@ import json
 import pytest
 
 from gans.diagnostics.checkpoints import diagnose_checkpoints
-from gans.runs.runlog import DIAGNOSTICS
+from gans.runs.layout import DIAGNOSTICS
 from gans.training.trainer import Trainer
 
 

@@ -8,6 +8,7 @@ import torch
 from gans.core import files
 from gans.core.files import WriteFailed
 from gans.runs import checkpoint as ckpt_io
+from gans.runs import layout
 from gans.runs.lock import unlock_run
 from gans.training.launch import resume_run, start_run
 
@@ -35,7 +36,7 @@ def test_a_refused_checkpoint_stops_in_one_line_and_the_run_resumes_from_the_las
         _disk_full_at(m, "ckpt_00000004.pt")
         with pytest.raises(WriteFailed) as info:
             trainer.fit(progress=False)
-    target = ckpt_io.checkpoint_path(run, 4)
+    target = layout.checkpoint_path(run, 4)
     assert str(info.value) == (f"could not write {target}: No space left on device; free space and run again to "
                                "continue from the last checkpoint")
     assert [s for s, _ in ckpt_io.list_checkpoints(run)] == [0, 2]

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from gans.runs import checkpoint as ckpt_io
+from gans.runs import layout
 from gans.core.errors import UserError
 
 
@@ -53,7 +54,7 @@ def test_not_a_gans_checkpoint(tmp_path):
 
 def test_atomic_save_leaves_no_temp_and_prune_keeps_latest(tmp_path):
     for step in (1, 2, 3, 4):
-        ckpt_io.save_atomic({"step": step}, ckpt_io.checkpoint_path(tmp_path, step))
+        ckpt_io.save_atomic({"step": step}, layout.checkpoint_path(tmp_path, step))
     ckpt_io.prune(tmp_path, keep=2)
     assert [s for s, _ in ckpt_io.list_checkpoints(tmp_path)] == [3, 4]
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["ckpt_00000003.pt", "ckpt_00000004.pt"]
@@ -85,7 +86,7 @@ def test_weights_from_another_architecture_name_the_mismatch(tmp_path):
 def test_a_corrupt_checkpoint_names_the_newest_earlier_one_that_loads(tmp_path):
     def save(step):
         return ckpt_io.save_atomic({"format": ckpt_io.FORMAT, "step": step, "config": {}, "G": {}, "D": {},
-                                    "blob": torch.randn(1000)}, ckpt_io.checkpoint_path(tmp_path, step))
+                                    "blob": torch.randn(1000)}, layout.checkpoint_path(tmp_path, step))
 
     first, second, third = save(10), save(20), save(30)
     for torn in (second, third):
@@ -101,14 +102,14 @@ def test_a_corrupt_checkpoint_names_the_newest_earlier_one_that_loads(tmp_path):
 def test_set_aside_after_moves_later_checkpoints_and_a_later_best(tmp_path):
     def save(step, path=None):
         return ckpt_io.save_atomic({"format": ckpt_io.FORMAT, "step": step, "config": {}, "G": {}, "D": {}},
-                                   path or ckpt_io.checkpoint_path(tmp_path, step))
+                                   path or layout.checkpoint_path(tmp_path, step))
 
     for step in (2, 4, 6):
         save(step)
-    save(5, tmp_path / "checkpoints" / ckpt_io.BEST)
+    save(5, tmp_path / "checkpoints" / layout.BEST)
     aside = tmp_path / "dropped-x"
     assert ckpt_io.set_aside_after(tmp_path, 4, aside) == [5, 6]
-    assert sorted(p.name for p in aside.iterdir()) == [ckpt_io.BEST, "ckpt_00000006.pt"]
+    assert sorted(p.name for p in aside.iterdir()) == [layout.BEST, "ckpt_00000006.pt"]
     assert [s for s, _ in ckpt_io.list_checkpoints(tmp_path)] == [2, 4]
-    save(3, tmp_path / "checkpoints" / ckpt_io.BEST)  # a best before the resume point stays
+    save(3, tmp_path / "checkpoints" / layout.BEST)  # a best before the resume point stays
     assert ckpt_io.set_aside_after(tmp_path, 4, tmp_path / "dropped-y") == [] and not (tmp_path / "dropped-y").exists()

@@ -16,8 +16,8 @@ from gans.eval.protocol import Protocol
 from gans.eval.records import Draw, Report, Result, Summary, Weights
 from gans.eval.report import write_json
 from gans.runs import checkpoint as ckpt_io
+from gans.runs import layout
 from gans.runs.records import EvalPoint
-from gans.runs.runlog import EVALS
 from gans.runs.sampling import generate, load_generator
 from gans.training.trainer import Trainer
 
@@ -70,15 +70,15 @@ def test_ema_generator_when_the_run_kept_one(runs):
 def test_checkpoint_by_step_file_or_best(runs, tmp_path):
     plain = runs[0]
     assert gans.load_run(plain, device="cpu", checkpoint=2).step == 2
-    by_file = gans.load_run(ckpt_io.checkpoint_path(plain, 2), device="cpu")
+    by_file = gans.load_run(layout.checkpoint_path(plain, 2), device="cpu")
     assert by_file.step == 2 and by_file.run_dir == plain
     copy = shutil.copytree(plain, tmp_path / "run")
-    shutil.copy(ckpt_io.checkpoint_path(copy, 2), copy / ckpt_io.CKPT_DIR / ckpt_io.BEST)
+    shutil.copy(layout.checkpoint_path(copy, 2), copy / layout.CKPT_DIR / layout.BEST)
     best = gans.load_run(copy, device="cpu", checkpoint="best")
-    assert best.checkpoint.name == ckpt_io.BEST and best.step == 2 and best.run_dir == copy
+    assert best.checkpoint.name == layout.BEST and best.step == 2 and best.run_dir == copy
     assert gans.load_run(copy, device="cpu").step == 4  # best.pt is never taken for the latest
     outside = tmp_path / "loose.pt"  # a checkpoint copied out of its run: no run, no records
-    shutil.copy(ckpt_io.checkpoint_path(plain, 4), outside)
+    shutil.copy(layout.checkpoint_path(plain, 4), outside)
     loose = gans.load_run(outside, device="cpu")
     assert loose.run_dir is None and loose.evals == [] and loose.train_evals == [] and loose.step == 4
 
@@ -95,7 +95,7 @@ def test_checkpoint_by_step_file_or_best(runs, tmp_path):
 def test_bad_paths_name_the_fix(runs, tmp_path, where, checkpoint, message):
     (tmp_path / "empty").mkdir()
     path = {"missing": tmp_path / "nope", "empty": tmp_path / "empty", "plain": runs[0],
-            "file": ckpt_io.checkpoint_path(runs[0], 4)}[where]
+            "file": layout.checkpoint_path(runs[0], 4)}[where]
     with pytest.raises(UserError, match=message.replace("(", r"\(")) as e:
         gans.load_run(path, device="cpu", checkpoint=checkpoint)
     assert "\n" not in str(e.value)
@@ -106,9 +106,9 @@ def test_evals_read_the_runs_records(runs, tmp_path):
     assert gans.load_run(run_dir, device="cpu").evals == []
     draws = [Draw(draw=0, sample_seed=0, num_samples=10, fid=12.5)]
     report = Report(Protocol.build("study", num_samples=10), "", Weights("w.pth", "state-dict", "0" * 16),
-                    [Result(source=str(ckpt_io.checkpoint_path(run_dir, 4)), draws=draws, summary=Summary.of(draws))])
+                    [Result(source=str(layout.checkpoint_path(run_dir, 4)), draws=draws, summary=Summary.of(draws))])
     write_json(report, run_dir / "eval.json")
-    (run_dir / EVALS).write_text(json.dumps(EvalPoint(draw=0, sample_seed=0, num_samples=10, fid=30.0, step=2).to_json()))
+    (run_dir / layout.EVALS).write_text(json.dumps(EvalPoint(draw=0, sample_seed=0, num_samples=10, fid=30.0, step=2).to_json()))
     run = gans.load_run(run_dir, device="cpu")
     assert [type(r) for r in run.evals] == [Result] and run.evals[0].summary.fid == 12.5
     assert [(p.step, p.fid) for p in run.train_evals] == [(2, 30.0)]

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from gans.runs import checkpoint as ckpt_io
-from gans.runs.lock import LOCK_FILE, RunLocked, check_not_locked, lock_run, unlock_run
+from gans.runs.layout import LOCK_FILE
+from gans.runs.lock import RunLocked, check_not_locked, lock_run, unlock_run
 
 
 def test_the_lock_names_its_holder_and_is_held_again_by_the_same_process(tmp_path):

@@ -9,7 +9,8 @@ import torch
 from gans.core.files import WriteFailed
 from gans.runs import checkpoint as ckpt_io
 from gans.runs.lock import unlock_run
-from gans.runs.runlog import METRICS, RunLog, read_jsonl
+from gans.runs.layout import DIAGNOSTICS, EVALS, METRICS
+from gans.runs.runlog import RunLog, read_jsonl
 from gans.training.launch import resume_run, start_run
 
 
@@ -75,7 +76,7 @@ def test_the_append_itself_failing_becomes_write_failed(tmp_path):
 
 
 def test_rows_past_the_resume_step_move_to_a_side_file_with_their_log_named(tmp_path):
-    from gans.runs.runlog import DIAGNOSTICS, EVALS, set_aside
+    from gans.runs.runlog import set_aside
 
     (tmp_path / METRICS).write_text("".join(json.dumps({"step": s, "loss": s}) + "\n" for s in (10, 20, 30, 40)))
     (tmp_path / EVALS).write_text(json.dumps({"step": 20, "fid": 9.0}) + "\n" + json.dumps({"step": 40, "fid": 8.0}) + "\n")

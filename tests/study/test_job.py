@@ -13,6 +13,7 @@ import torch
 
 from gans.data.shapes import make_shapes
 from gans.runs import checkpoint as ckpt_io
+from gans.runs import layout
 
 # two systems that are one and the same training: the twin is stopped, the other is the reference
 STUDY = """
@@ -63,7 +64,7 @@ def test_a_job_stopped_as_on_timeout_checkpoints_requeues_and_ends_bitwise_equal
     driver = subprocess.Popen([sys.executable, "-m", "gans", "study", "--config", str(config), "--out", str(out)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 240
-    while not (ckpt_io.checkpoint_path(twin, 20).exists() and _lock_holder(twin)):
+    while not (layout.checkpoint_path(twin, 20).exists() and _lock_holder(twin)):
         assert driver.poll() is None and time.time() < deadline, driver.communicate()
         time.sleep(0.02)
     # what submitit's local controller does at timeout-min minus signal_delay_s: the preemption signal to the task

@@ -2,7 +2,7 @@
 import shutil
 
 from gans.eval.records import Result, Summary
-from gans.runs import checkpoint as ckpt_io
+from gans.runs import layout
 from gans.study.untrained import untrained_result
 from gans.training.trainer import Trainer
 
@@ -18,10 +18,10 @@ def test_a_second_run_with_the_same_untrained_generator_reads_the_cache(tiny_cfg
         return [Result(str(paths[0]), [], Summary(fid=float(len(scored))), step=0)]
 
     cache = tmp_path / "untrained"
-    first = untrained_result(ckpt_io.checkpoint_path(tmp_path / "a", 0), "protocol", score, cache)
-    second = untrained_result(ckpt_io.checkpoint_path(tmp_path / "b", 0), "protocol", score, cache)
+    first = untrained_result(layout.checkpoint_path(tmp_path / "a", 0), "protocol", score, cache)
+    second = untrained_result(layout.checkpoint_path(tmp_path / "b", 0), "protocol", score, cache)
     assert len(scored) == 1 and second.summary == first.summary
-    assert second.source == str(ckpt_io.checkpoint_path(tmp_path / "b", 0)) and second.run_dir.endswith("b")
-    other = untrained_result(ckpt_io.checkpoint_path(tmp_path / "c", 0), "protocol", score, cache)  # another seed
-    rescored = untrained_result(ckpt_io.checkpoint_path(tmp_path / "a", 0), "other protocol", score, cache)
+    assert second.source == str(layout.checkpoint_path(tmp_path / "b", 0)) and second.run_dir.endswith("b")
+    other = untrained_result(layout.checkpoint_path(tmp_path / "c", 0), "protocol", score, cache)  # another seed
+    rescored = untrained_result(layout.checkpoint_path(tmp_path / "a", 0), "other protocol", score, cache)
     assert len(scored) == 3 and other.summary.fid == 2.0 and rescored.summary.fid == 3.0

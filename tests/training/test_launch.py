@@ -5,8 +5,10 @@ import torch
 
 from gans.core.errors import UserError
 from gans.runs import checkpoint as ckpt_io
-from gans.runs.lock import LOCK_FILE, holds, unlock_run
-from gans.runs.runlog import DROPPED_GLOB, METRICS, read_jsonl
+from gans.runs import layout
+from gans.runs.layout import DROPPED_GLOB, LOCK_FILE, METRICS
+from gans.runs.lock import holds, unlock_run
+from gans.runs.runlog import read_jsonl
 from gans.training.launch import resume_run, start_run
 
 STEPS = dict(steps=6, checkpoint_every=2, log_every=1, deterministic=True)
@@ -22,7 +24,7 @@ def test_resuming_from_an_earlier_checkpoint_sets_aside_the_later_rows_and_check
     _train(tiny_cfg, straight)
     _train(tiny_cfg, run)
     capsys.readouterr()
-    trainer = resume_run(ckpt_io.checkpoint_path(run, 2), {})
+    trainer = resume_run(layout.checkpoint_path(run, 2), {})
     (side,) = run.glob(DROPPED_GLOB)
     assert f"resuming from step 2: metrics of steps 3-6 are moved to {side}; checkpoints of steps 4-6 are moved to " \
            f"{side.with_suffix('')}/" in capsys.readouterr().out
@@ -39,12 +41,12 @@ def test_resuming_from_an_earlier_checkpoint_sets_aside_the_later_rows_and_check
 def test_a_corrupt_checkpoint_names_the_command_that_resumes_from_the_previous_good_one(tiny_cfg, tmp_path, capsys):
     run = tmp_path / "run"
     _train(tiny_cfg, run)
-    latest = ckpt_io.checkpoint_path(run, 6)
+    latest = layout.checkpoint_path(run, 6)
     torn = latest.read_bytes()[:1000]  # a kill cut the save short
     latest.write_bytes(torn)
     with pytest.raises(UserError) as info:
         resume_run(run, {"steps": 8})
-    good = ckpt_io.checkpoint_path(run, 4)
+    good = layout.checkpoint_path(run, 4)
     assert str(info.value) == (f"{latest} is truncated or corrupt (RuntimeError); resume from the previous good "
                                f"checkpoint with: gans train --resume {good}")
     assert not holds(run)
@@ -77,7 +79,7 @@ def test_a_checkpoint_outside_a_run_is_refused_with_the_layout(tiny_cfg, tmp_pat
     run = tmp_path / "run"
     _train(tiny_cfg, run)
     loose = tmp_path / "loose.pt"
-    loose.write_bytes(ckpt_io.checkpoint_path(run, 2).read_bytes())
+    loose.write_bytes(layout.checkpoint_path(run, 2).read_bytes())
     with pytest.raises(UserError, match="must be in its run's checkpoints/ folder"):
         resume_run(loose, {})
     assert not (tmp_path / LOCK_FILE).exists()

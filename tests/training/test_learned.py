@@ -5,7 +5,7 @@ import torch
 
 from gans.core.errors import UserError
 from gans.data.shapes import make_shapes
-from gans.runs import checkpoint as ckpt_io
+from gans.runs import layout
 from gans.training import learned
 from gans.training.learned import Learned, check_learned, learned_lines, pixel_fd, pixel_features, reference_stats
 from gans.training.trainer import Trainer
@@ -52,6 +52,6 @@ def test_a_run_is_scored_at_its_last_and_its_first_checkpoint(tiny_cfg, small):
     lines = list(learned_lines([cfg]))
     assert lines[0].startswith("learned = the final score is at most 0.6x the untrained generator's. Score: Fréchet")
     assert lines[1] == "  " + verdict.line()
-    ckpt_io.checkpoint_path(cfg.out, 0).unlink()
+    layout.checkpoint_path(cfg.out, 0).unlink()
     with pytest.raises(UserError, match="no step-0 checkpoint"):
         check_learned(cfg.out, reference_stats(images))

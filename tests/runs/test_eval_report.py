@@ -1,0 +1,36 @@
+"""A run's eval.json: the one writer and reader, and one-line refusals of files it cannot read."""
+import json
+
+import pytest
+
+from gans.core.errors import UserError
+from gans.eval.protocol import Protocol
+from gans.eval.records import Draw, Report, Result, Summary, Weights
+from gans.runs.eval_report import read_eval_report, write_to_runs
+from gans.runs.layout import RunLayout
+
+
+def _report(*runs):
+    draws = [Draw(0, 0, 10, fid=12.5), Draw(1, 1, 10, fid=13.5)]
+    results = [Result(f"{run}/checkpoints/ckpt_00000004.pt", draws, Summary.of(draws), run_dir=str(run), step=4)
+               for run in runs] + [Result("images.npz", draws, Summary.of(draws))]  # no run: written nowhere
+    return Report(Protocol.build("study", num_samples=10), "ref.npz", Weights("w.pth", "state-dict", "0" * 16), results)
+
+
+def test_each_run_gets_its_own_results_and_reads_them_back(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    written = write_to_runs(_report(a, b))
+    assert sorted(written) == sorted(p for r in (a, b) for p in (RunLayout(r).eval_report, RunLayout(r).eval_csv))
+    back = read_eval_report(a)
+    assert [(r.source, r.step, r.summary.fid) for r in back.results] == [(f"{a}/checkpoints/ckpt_00000004.pt", 4, 13.0)]
+    assert back.protocol.num_samples == 10
+
+
+@pytest.mark.parametrize("text", ["{not json", json.dumps({"protocol": {}}), "[]"])
+def test_a_damaged_report_is_one_line_naming_it(tmp_path, text):
+    assert read_eval_report(tmp_path) is None  # never scored
+    RunLayout(tmp_path).eval_report.write_text(text)
+    with pytest.raises(UserError, match="is not a gans eval report .*; re-run gans eval or delete it") as e:
+        read_eval_report(tmp_path)
+    assert str(RunLayout(tmp_path).eval_report) in str(e.value) and "\n" not in str(e.value)
