@@ -35,7 +35,7 @@ def _norm_help() -> str:
     from gans.models.norms import NORMS
 
     return ("Discriminator normalization, NAME[:key=value,...]: " + ", ".join(NORMS)
-            + " (e.g. msn:layers=seed; see the README's norm table).")
+            + " (e.g. msn:layers=seed; see docs/presets.md#normalizations).")
 
 
 @dataclass
@@ -54,7 +54,7 @@ class TrainConfig:
                               "chainer-gan-lib and pytorch-gan-collections), msn-code (the MSN authors' filler).",
                      choices=lambda: INITS)
     # separate, so a search can tell whether a gain comes from the critic's init or the generator's
-    g_init: str = _opt("", "Generator init, as --init. [default: --init's]", choices=lambda: ("", *INITS))
+    g_init: str = _opt("", "Generator init, as --init. [default: --init's]", choices=lambda: INITS)
     g_norm: str = _opt("bn", "Generator normalization (same syntax as --norm).")
     loss: str = _opt("hinge", "Adversarial objective.", choices=_losses)
     gp: bool = _opt(False, "Add the WGAN-GP gradient penalty.")

@@ -119,6 +119,8 @@ def validate(cfg: TrainConfig) -> None:
             raise UserError(f"{flag(name)}: {e}") from None
     for name in ("loss", "lr_decay", "d_pass", "arch", "d_arch", "init", "g_init", "precision"):
         allowed = choices(name)
+        if name == "g_init" and not cfg.g_init:  # unset: the generator takes --init's
+            continue
         if getattr(cfg, name) not in allowed:
             raise UserError(f"unknown {flag(name)} {getattr(cfg, name)!r}; choose one of {', '.join(allowed)}")
     for name in POSITIVE_INT + POSITIVE_FLOAT:

@@ -16,3 +16,13 @@ def test_g_init_sets_the_generator_alone_and_defaults_to_init():
     assert abs(_conv_std(build_discriminator(split)) - 0.02) > 0.01  # PyTorch's kaiming-uniform, not N(0, 0.02)
     both = resolve({"preset": "sngan", "width": 0.25, "init": "normal02", "device": "cpu"})
     assert both.generator_init == "normal02" and abs(_conv_std(build_generator(both)) - 0.02) < 0.002
+
+
+def test_a_bad_g_init_is_refused_and_unset_is_allowed():
+    import pytest
+
+    from gans.core.errors import UserError
+
+    with pytest.raises(UserError, match="--g-init"):
+        resolve({"preset": "sngan", "g_init": "xavier", "device": "cpu"})
+    assert resolve({"preset": "sngan", "device": "cpu"}).g_init == ""
