@@ -63,4 +63,5 @@ class Protocol:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Protocol":
-        return cls(**{f.name: d[f.name] for f in dataclasses.fields(cls) if f.name in d})
+        p = cls(**{f.name: d[f.name] for f in dataclasses.fields(cls) if f.name in d})
+        return dataclasses.replace(p, fid_sizes=tuple(p.fid_sizes))  # JSON gives a list: equal to the protocol written

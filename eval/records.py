@@ -8,7 +8,7 @@ are None, and so are numbers of records written before they existed.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
@@ -95,22 +95,15 @@ class Summary(JsonRecord):
 
 @dataclass
 class Result:
-    """One scored source: a checkpoint or an image set, with its draws and their summary.
+    """One scored source (an image set, a generator's samples): its draws and their summary.
 
-    ``run_dir`` ... ``params`` are labels the caller attaches (which run, system, norm, seed and step
-    the source came from); the library never reads them.
+    Where a source came from (a run, a system, a step) is the caller's to say, in a subclass of its
+    own (the training side's: ``gans.runs.eval_report.RunResult``); the library reads no such label.
     """
 
     source: str
     draws: list[Draw]
     summary: Summary
-    run_dir: str | None = None
-    system: str | None = None  # the preset, or its --label
-    norm: str | None = None
-    seed: int | None = None
-    step: int | None = None
-    params: dict[str, int] = field(default_factory=dict)
-    ema: bool | None = None  # the checkpoint's EMA generator was scored
     seconds: float | None = None
     images_per_s: float | None = None
 
@@ -120,11 +113,10 @@ class Result:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Result":
-        r = cls(**{f.name: d.get(f.name) for f in dataclasses.fields(cls) if f.name in d})
-        r.draws = [Draw.from_json(x) for x in d["draws"]]
-        r.summary = Summary.from_json(d["summary"])
-        r.params = d.get("params") or {}
-        return r
+        """A subclass's record too: its own fields are read by name, and keys it lacks are left out."""
+        nested = {"draws": [Draw.from_json(x) for x in d["draws"]], "summary": Summary.from_json(d["summary"])}
+        return cls(**{f.name: d[f.name] for f in dataclasses.fields(cls) if f.name in d and f.name not in nested},
+                   **nested)
 
 
 @dataclass
@@ -156,10 +148,11 @@ class Report:
                              "weights": dataclasses.asdict(self.weights)},
                 "definitions": DEFINITIONS,
                 "results": [r.to_json() for r in self.results],
-                "overall": {**self.overall.to_json(), "checkpoints": sum(r.step is not None for r in self.results)}}
+                "overall": {**self.overall.to_json(), "sources": len(self.results)}}
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Report":
+    def from_json(cls, d: dict[str, Any], result: type[Result] = Result) -> "Report":
+        """``result``: the record its results are read as (a caller's subclass of :class:`Result`)."""
         p = d["protocol"]
         return cls(Protocol.from_json(p), p.get("reference_stats", ""), Weights(**p["weights"]),
-                   [Result.from_json(r) for r in d["results"]])
+                   [result.from_json(r) for r in d["results"]])

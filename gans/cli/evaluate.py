@@ -15,7 +15,7 @@ from gans.eval.protocol import PROTOCOLS, Protocol
 from gans.runs.tracking import wandb_settings
 
 if TYPE_CHECKING:
-    from gans.eval.records import Result
+    from gans.runs.eval_report import RunResult
 
 
 @cli.command("eval", context_settings=CONTEXT)
@@ -79,7 +79,7 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
       gans eval --images cifar10-test --reference cifar10-train      (the real-data row)
     """
     from gans.runs.checkpoint import resolve_checkpoint
-    from gans.runs.eval_report import write_to_runs
+    from gans.runs.eval_report import RUN_LABELS, write_to_runs
     from gans.runs.scoring import score_checkpoints, score_image_set
     from gans.eval.report import table, write_csv, write_json
     from gans.eval.scoring import prepare, report
@@ -111,10 +111,10 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
                                     ema=not no_ema)
     full = report(proto, inception, ref, results)
     pools = _pools(results)
-    click.echo(table(full, pools))
+    click.echo(table(full, pools, RUN_LABELS))
     written = write_to_runs(full)
     written += [write_json(full, Path(json_path))] if json_path else []
-    written += [write_csv(full, Path(csv_path), pools)] if csv_path else []
+    written += [write_csv(full, Path(csv_path), pools, RUN_LABELS)] if csv_path else []
     if written:
         click.echo("wrote " + ", ".join(map(str, written)))
     if wandb:
@@ -167,11 +167,11 @@ def _slow_reference(n: int, per_image: float, num_samples: int) -> None:
                f"{max(1, round(count * per_image / 60))} min", err=True)
 
 
-def _pools(results: Sequence[Result]) -> dict[str, list[Result]]:
+def _pools(results: Sequence[RunResult]) -> dict[str, list[RunResult]]:
     """Checkpoints whose numbers may be averaged together: the seeds of one system, at one step
     when the checkpoints are of several steps. Never two systems in one mean."""
     steps = {r.step for r in results}
-    pools: dict[str, list[Result]] = {}
+    pools: dict[str, list[RunResult]] = {}
     for r in results:
         label = (r.system or "") if len(steps) == 1 else f"{r.system} at step {r.step}"
         pools.setdefault(label, []).append(r)

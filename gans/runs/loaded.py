@@ -18,9 +18,8 @@ from torch import nn
 
 from gans.config import TrainConfig
 from gans.core.errors import UserError
-from gans.eval.records import Result
 from gans.runs import checkpoint as ckpt_io, sampling
-from gans.runs.eval_report import read_eval_report
+from gans.runs.eval_report import RunResult, read_eval_report
 from gans.runs.layout import BEST, CKPT_DIR, RunLayout, run_dir_of
 from gans.runs.records import EvalPoint
 from gans.runs.runlog import read_jsonl
@@ -44,7 +43,7 @@ class Run:
         return next(self.generator.parameters()).device
 
     @functools.cached_property
-    def evals(self) -> list[Result]:
+    def evals(self) -> list[RunResult]:
         """The run's `gans eval` results (RUN/eval.json), one per checkpoint scored; [] when none."""
         report = read_eval_report(self.run_dir) if self.run_dir else None
         return report.results if report else []

@@ -98,7 +98,8 @@ def log_eval_report(report: "Report", settings: WandbSettings, where: Path) -> l
     (no training run) get an eval run of their own under ``where``."""
     import wandb
 
-    from gans.eval.report import CSV_FIELDS, csv_rows
+    from gans.eval.report import csv_fields, csv_rows
+    from gans.runs.eval_report import RUN_LABELS
 
     runs = []
     for r in report.results:
@@ -106,8 +107,9 @@ def log_eval_report(report: "Report", settings: WandbSettings, where: Path) -> l
         name = run_dir.name if r.run_dir else f"images-{Path(r.source).stem}"
         run = start_wandb(settings, run_dir, name, r.system or "real-data",
                           {"eval_protocol": report.to_json()["protocol"]}, "eval", keep_id=bool(r.run_dir))
-        rows = csv_rows(report.only([r]))  # one source: its draws and their summary
-        table = wandb.Table(columns=list(CSV_FIELDS), data=[[row[c] for c in CSV_FIELDS] for row in rows])
+        rows = csv_rows(report.only([r]), labels=RUN_LABELS)  # one source: its draws and their summary
+        columns = csv_fields(RUN_LABELS)
+        table = wandb.Table(columns=list(columns), data=[[row[c] for c in columns] for row in rows])
         run.log({"eval/table": table})
         for k, v in r.summary.to_json().items():
             run.summary[f"eval/{k}"] = v

@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gans.core.files import write_atomic
-from gans.eval.records import Result
 from gans.runs import checkpoint as ckpt_io
+from gans.runs.eval_report import RunResult
 from gans.runs.sampling import uses_ema
 from gans.runs.scoring import checkpoint_labels
 
 UNTRAINED = "untrained"  # the cache's folder in the study directory
 
 
-def untrained_result(path: Path, scored_by: Any, score: Callable[[list[Path]], list], cache: Path) -> Result:
+def untrained_result(path: Path, scored_by: Any, score: Callable[[list[Path]], list[RunResult]],
+                     cache: Path) -> RunResult:
     """The step-0 checkpoint's result, from ``cache`` when a run with the same untrained generator
     and the same ``scored_by`` (the protocol and Inception weights) was scored before, else scored
     (``score``: score_checkpoints with the job's Inception and reference) and kept there."""
@@ -34,7 +35,7 @@ def untrained_result(path: Path, scored_by: Any, score: Callable[[list[Path]], l
     keyed = cache / f"{h.hexdigest()[:20]}.json"
     if keyed.exists():
         try:
-            kept = Result.from_json(json.loads(keyed.read_text()))
+            kept = RunResult.from_json(json.loads(keyed.read_text()))
         except (json.JSONDecodeError, KeyError, TypeError):
             kept = None  # a torn cache file: score again
         if kept is not None:

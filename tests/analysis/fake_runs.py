@@ -7,8 +7,9 @@ from pathlib import Path
 
 from gans.config import resolve, to_toml
 from gans.eval.protocol import Protocol
-from gans.eval.records import Draw, Report, Result, Summary, Weights
+from gans.eval.records import Draw, Report, Summary, Weights
 from gans.eval.report import write_json
+from gans.runs.eval_report import RunResult
 from gans.runs.records import Diagnosis, EvalPoint
 
 NUMBERS = ("is_mean", "fid", "kid_mean", "fid_infinity", "precision", "recall", "density", "coverage")
@@ -44,13 +45,13 @@ def write_run(root: Path, preset: str, seed: int, numbers: dict[str, list[float]
         (run / "diagnostics.jsonl").write_text("".join(json.dumps(d.to_json()) + "\n" for d in diagnoses))
     if numbers:
         draws = draws_of(numbers)
-        result = Result(str(run / "checkpoints" / f"ckpt_{steps:08d}.pt"), draws, Summary.of(draws),
+        result = RunResult(str(run / "checkpoints" / f"ckpt_{steps:08d}.pt"), draws, Summary.of(draws),
                         run_dir=str(run), system=cfg.system, norm=cfg.norm, seed=seed, step=steps,
                         params=params or {})
         first = []
         if untrained:
             d0 = draws_of(untrained)
-            first = [Result(str(run / "checkpoints" / "ckpt_00000000.pt"), d0, Summary.of(d0), run_dir=str(run),
+            first = [RunResult(str(run / "checkpoints" / "ckpt_00000000.pt"), d0, Summary.of(d0), run_dir=str(run),
                             system=cfg.system, norm=cfg.norm, seed=seed, step=0, params=params or {})]
         report = Report(Protocol.build("study", num_samples=10, reference="ref.npz"), "ref.npz",
                         Weights("pt_inception.pth", "torch-fidelity", "0123456789abcdef"), [*first, result])

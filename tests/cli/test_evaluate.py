@@ -5,8 +5,9 @@ import pytest
 from gans.cli import main
 from gans.cli.evaluate import _pools, _slow_reference
 from gans.eval import scoring
-from gans.eval.records import Draw, Result, Summary
+from gans.eval.records import Draw, Summary
 from gans.runs.checkpoint import FORMAT, save_atomic
+from gans.runs.eval_report import RunResult
 from tests.analysis.fake_runs import write_run
 
 
@@ -76,7 +77,7 @@ def test_a_slow_reference_names_the_count_that_takes_a_minute(capsys):
 
 def _result(system, seed, step=4, fid=10.0):
     draws = [Draw(0, 0, 10, fid=fid)]
-    return Result(f"runs/{system}-{seed}", draws, Summary.of(draws), system=system, seed=seed, step=step)
+    return RunResult(f"runs/{system}-{seed}", draws, Summary.of(draws), system=system, seed=seed, step=step)
 
 
 def test_checkpoints_of_two_systems_are_never_pooled():

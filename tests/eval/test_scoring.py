@@ -60,7 +60,6 @@ def test_any_callable_is_a_draw_source(setup):
 def test_report_round_trips_through_json(setup, tmp_path):
     proto, inception, ref = setup
     result = score_images(make_shapes(12, size=16, seed=3), inception, ref, proto, batch_size=5)
-    result.system, result.seed, result.step, result.params = "sngan", 4, 10, {"G": 1, "D": 2}
     rep = report(proto, inception, ref, [result, result])
     path = write_json(rep, tmp_path / "r.json")
     back = read_json(path)
@@ -69,8 +68,8 @@ def test_report_round_trips_through_json(setup, tmp_path):
     assert raw["protocol"]["reference_count"] == 24 and raw["protocol"]["weights"]["format"] == "state-dict"
     assert raw["overall"]["fid"] == pytest.approx(result.summary.fid) and raw["overall"]["fid_std"] == 0
     rows = csv_rows(back)
-    assert [r["row"] for r in rows] == ["draw 0", "over draws", "draw 0", "over draws", "over checkpoints"]
-    assert "all 2 checkpoints" in table(back)
+    assert [r["row"] for r in rows] == ["draw 0", "over draws", "draw 0", "over draws", "over sources"]
+    assert "all 2 sources" in table(back) and raw["overall"]["sources"] == 2
     assert back.results[0].summary.coverage is not None and rows[0]["precision"] == result.draws[0].precision
 
 

@@ -13,10 +13,11 @@ from gans.config import resolve
 from gans.core.errors import UserError
 from gans.data.shapes import make_shapes
 from gans.eval.protocol import Protocol
-from gans.eval.records import Draw, Report, Result, Summary, Weights
+from gans.eval.records import Draw, Report, Summary, Weights
 from gans.eval.report import write_json
 from gans.runs import checkpoint as ckpt_io
 from gans.runs import layout
+from gans.runs.eval_report import RunResult
 from gans.runs.records import EvalPoint
 from gans.runs.sampling import generate, load_generator
 from gans.training.trainer import Trainer
@@ -106,11 +107,11 @@ def test_evals_read_the_runs_records(runs, tmp_path):
     assert gans.load_run(run_dir, device="cpu").evals == []
     draws = [Draw(draw=0, sample_seed=0, num_samples=10, fid=12.5)]
     report = Report(Protocol.build("study", num_samples=10), "", Weights("w.pth", "state-dict", "0" * 16),
-                    [Result(source=str(layout.checkpoint_path(run_dir, 4)), draws=draws, summary=Summary.of(draws))])
+                    [RunResult(source=str(layout.checkpoint_path(run_dir, 4)), draws=draws, summary=Summary.of(draws), step=4)])
     write_json(report, run_dir / "eval.json")
     (run_dir / layout.EVALS).write_text(json.dumps(EvalPoint(draw=0, sample_seed=0, num_samples=10, fid=30.0, step=2).to_json()))
     run = gans.load_run(run_dir, device="cpu")
-    assert [type(r) for r in run.evals] == [Result] and run.evals[0].summary.fid == 12.5
+    assert [type(r) for r in run.evals] == [RunResult] and run.evals[0].summary.fid == 12.5 and run.evals[0].step == 4
     assert [(p.step, p.fid) for p in run.train_evals] == [(2, 30.0)]
     (run_dir / "eval.json").write_text("{not json")
     with pytest.raises(UserError, match="re-run gans eval"):

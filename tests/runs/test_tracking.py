@@ -11,8 +11,9 @@ from PIL import Image
 
 from gans.cli import main
 from gans.config import resolve
-from gans.eval.report import CSV_FIELDS
+from gans.eval.report import csv_fields
 from gans.data.shapes import make_shapes
+from gans.runs.eval_report import RUN_LABELS
 from tests.wandb_records import config, history, read_records, run_info, summary
 
 PRESETS, SEEDS = ("sngan", "msngan"), (0, 1)
@@ -80,7 +81,7 @@ def test_offline_history_holds_the_metrics(tracked_runs):
         eval_json = json.loads((run_dir / "eval.json").read_text())
         assert summary(evaluated)["eval/fid"] == pytest.approx(eval_json["results"][0]["summary"]["fid"])
         (table,) = [r for r in history(evaluated) if r.get("eval/table/_type") == "table-file"]
-        assert table["eval/table/nrows"] == 3 and table["eval/table/ncols"] == len(CSV_FIELDS)  # 2 draws + their summary
+        assert table["eval/table/nrows"] == 3 and table["eval/table/ncols"] == len(csv_fields(RUN_LABELS))  # 2 draws + their summary
 
 
 @pytest.mark.slow

@@ -1,8 +1,9 @@
 """The untrained generator's scores: scored once per generator, relabelled for each run that has it."""
 import shutil
 
-from gans.eval.records import Result, Summary
+from gans.eval.records import Summary
 from gans.runs import layout
+from gans.runs.eval_report import RunResult
 from gans.study.untrained import untrained_result
 from gans.training.trainer import Trainer
 
@@ -15,7 +16,7 @@ def test_a_second_run_with_the_same_untrained_generator_reads_the_cache(tiny_cfg
 
     def score(paths):
         scored.append(paths[0])
-        return [Result(str(paths[0]), [], Summary(fid=float(len(scored))), step=0)]
+        return [RunResult(str(paths[0]), [], Summary(fid=float(len(scored))), step=0)]
 
     cache = tmp_path / "untrained"
     first = untrained_result(layout.checkpoint_path(tmp_path / "a", 0), "protocol", score, cache)
