@@ -1,6 +1,6 @@
 """Evaluation as a library: Inception loading, IS / FID / KID / PRDC, the Fréchet distance, reference
 statistics, protocols and reports. It scores any source of uint8 image batches and knows nothing
-of runs, trainers or checkpoints (those are gans.runs.scoring's).
+of runs, trainers or checkpoints (gans.runs.checkpoint_scores scores those).
 
     from gans.eval import open_inception, extract, fid, kid, inception_score
     from gans.eval.prdc import prdc  # gans.eval.prdc is the module: the function cannot share its name

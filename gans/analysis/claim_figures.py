@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from gans.analysis.plots import empty, plot_bands, save
-from gans.runs.records import Diagnosis
+from gans.runs.log_records import Diagnosis
 
 Series = dict[str, list[dict[int, float]]]  # system -> one {step: value} per seed
 

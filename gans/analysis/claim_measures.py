@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from gans.runs.records import Diagnosis
+from gans.runs.log_records import Diagnosis
 
 
 def _over_layers(field: str, convs_only: bool = False, magnitude: bool = False) -> Callable[[Diagnosis], float | None]:

@@ -35,8 +35,8 @@ from gans.analysis.stats import ALPHA, Difference, holm, verdict, welch
 from gans.config import TrainConfig
 from gans.core.errors import UserError
 from gans.core.files import write_atomic
-from gans.runs.records import Diagnosis
 from gans.runs.layout import DIAGNOSTICS
+from gans.runs.log_records import Diagnosis
 
 
 @dataclass

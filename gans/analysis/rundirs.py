@@ -16,7 +16,7 @@ from gans.core.errors import UserError
 from gans.eval.records import Report, Summary
 from gans.runs.eval_report import read_eval_report
 from gans.runs.layout import CONFIG, RunLayout
-from gans.runs.records import Diagnosis, EvalPoint
+from gans.runs.log_records import Diagnosis, EvalPoint
 from gans.runs.runlog import read_jsonl
 
 

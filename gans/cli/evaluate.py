@@ -80,7 +80,7 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     """
     from gans.runs.checkpoint import resolve_checkpoint
     from gans.runs.eval_report import RUN_LABELS, write_to_runs
-    from gans.runs.scoring import score_checkpoints, score_image_set
+    from gans.runs.checkpoint_scores import score_checkpoints, score_image_set
     from gans.eval.report import table, write_csv, write_json
     from gans.eval.scoring import prepare, report
     from gans.core.files import check_writable

@@ -21,8 +21,8 @@ from gans.diagnostics.diagnoser import Diagnoser
 from gans.losses import get_loss
 from gans.runs import checkpoint as ckpt_io
 from gans.runs.layout import RunLayout
+from gans.runs.log_records import Diagnosis
 from gans.runs.networks import build_discriminator, build_generator
-from gans.runs.records import Diagnosis
 from gans.runs.runlog import read_jsonl
 
 

@@ -39,7 +39,7 @@ from gans.diagnostics.critic import CriticTraining
 from gans.diagnostics.layers import bare_layer, measurement_mode, slots, weight_parameters
 from gans.diagnostics.lipschitz import coupled, jacobian_blocks
 from gans.diagnostics.operators import effective_weight, operator_norm, reshaped_singular_values
-from gans.runs.records import Diagnosis, LayerStats
+from gans.runs.log_records import Diagnosis, LayerStats
 
 BATCHES = 4  # mini-batches for the gradient-variance estimate
 PICKS = 2  # samples of each kind (real, fake, interpolated) whose own-input gradient is taken: one backward each

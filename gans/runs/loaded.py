@@ -21,7 +21,7 @@ from gans.core.errors import UserError
 from gans.runs import checkpoint as ckpt_io, sampling
 from gans.runs.eval_report import RunResult, read_eval_report
 from gans.runs.layout import BEST, CKPT_DIR, RunLayout, run_dir_of
-from gans.runs.records import EvalPoint
+from gans.runs.log_records import EvalPoint
 from gans.runs.runlog import read_jsonl
 from gans.runs.sampling import load_generator, sampling_mode, uses_ema
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from gans.core.errors import UserError
 
 if TYPE_CHECKING:
-    from gans.runs.records import Diagnosis
+    from gans.runs.log_records import Diagnosis
     from gans.eval.records import Report
-    from gans.runs.records import EvalPoint
+    from gans.runs.log_records import EvalPoint
 
 WANDB_MODES = ("offline", "online", "disabled")
 ID_FILE = "wandb_id.txt"  # a resumed run continues the same wandb run

@@ -13,11 +13,11 @@ from gans.core.files import remove_stale_temporaries
 from gans.core.threads import apply as apply_threads
 from gans.eval.scoring import prepare, report
 from gans.runs import checkpoint as ckpt_io
+from gans.runs.checkpoint_scores import score_checkpoints
 from gans.runs.eval_report import write_to_runs
 from gans.runs.layout import RunLayout
 from gans.runs.lock import lock_run
 from gans.runs.networks import pick_device
-from gans.runs.scoring import score_checkpoints
 from gans.study.spec import STUDY_FILE, Study, protocol_of
 from gans.study.untrained import UNTRAINED, untrained_result
 from gans.training import launch

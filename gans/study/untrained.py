@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 from gans.core.files import write_atomic
 from gans.runs import checkpoint as ckpt_io
+from gans.runs.checkpoint_scores import checkpoint_labels
 from gans.runs.eval_report import RunResult
 from gans.runs.sampling import uses_ema
-from gans.runs.scoring import checkpoint_labels
 
 UNTRAINED = "untrained"  # the cache's folder in the study directory
 

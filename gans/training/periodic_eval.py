@@ -8,8 +8,8 @@ import torch
 
 from gans.config import TrainConfig
 from gans.eval.protocol import Protocol
-from gans.runs.records import EvalPoint
 from gans.eval.scoring import prepare, score_draws
+from gans.runs.log_records import EvalPoint
 from gans.runs.sampling import generate, sampling_mode
 
 

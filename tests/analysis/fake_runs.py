@@ -10,7 +10,7 @@ from gans.eval.protocol import Protocol
 from gans.eval.records import Draw, Report, Summary, Weights
 from gans.eval.report import write_json
 from gans.runs.eval_report import RunResult
-from gans.runs.records import Diagnosis, EvalPoint
+from gans.runs.log_records import Diagnosis, EvalPoint
 
 NUMBERS = ("is_mean", "fid", "kid_mean", "fid_infinity", "precision", "recall", "density", "coverage")
 

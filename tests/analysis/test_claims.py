@@ -4,7 +4,7 @@ import pytest
 
 from gans.analysis.claims import CLAIMS, comparisons, diagnose, load, readings, summary
 from gans.analysis.rundirs import load_runs
-from gans.runs.records import Diagnosis, LayerStats
+from gans.runs.log_records import Diagnosis, LayerStats
 from tests.analysis.fake_runs import write_run
 
 SYSTEMS = {"sngan": "sn", "wgan-gp": "bn", "msngan": "msn"}

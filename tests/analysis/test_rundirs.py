@@ -5,7 +5,7 @@ import pytest
 
 from gans.analysis.rundirs import by_system, find_run_dirs, load_run, load_runs, stored_params
 from gans.core.errors import UserError
-from gans.runs.records import Diagnosis
+from gans.runs.log_records import Diagnosis
 from tests.analysis.fake_runs import write_checkpoint, write_run
 
 

@@ -11,7 +11,7 @@ from torch import nn
 from gans.diagnostics.diagnoser import Diagnoser, Draws
 from gans.diagnostics.layers import bare_layer, batch_statistic, measurement_mode
 from gans.losses.passes import critic_scores
-from gans.runs.records import Diagnosis, LayerStats
+from gans.runs.log_records import Diagnosis, LayerStats
 from gans.training.trainer import Trainer
 
 

@@ -18,7 +18,7 @@ from gans.eval.report import write_json
 from gans.runs import checkpoint as ckpt_io
 from gans.runs import layout
 from gans.runs.eval_report import RunResult
-from gans.runs.records import EvalPoint
+from gans.runs.log_records import EvalPoint
 from gans.runs.sampling import generate, load_generator
 from gans.training.trainer import Trainer
 

@@ -1,7 +1,7 @@
 """Diagnosis rows: old ones (written before a field existed) still read, the new fields as None."""
 import json
 
-from gans.runs.records import Diagnosis, LayerStats
+from gans.runs.log_records import Diagnosis, LayerStats
 
 OLD_ROW = {  # a diagnostics.jsonl row as the first version wrote it
     "step": 4, "d_real": 0.5, "d_fake": -0.5, "d_gap": 1.0, "lipschitz": 0.9, "input_grad_sparsity": 0.02,
