@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from gans.analysis.rundirs import RunDir, by_system
-from gans.analysis.stats import ALPHA, Difference, SeedStats, holm, welch
+from gans.analysis.stats import ALPHA, Difference, SeedStats, finite, holm, welch
 from gans.core.errors import UserError
 from gans.core.files import write_atomic
 
@@ -55,6 +55,7 @@ class MetricStats:
     draw_std: float | None  # the one seed's std over its draws (n = 1 only; None after one draw: not measured)
     vs_baseline: Difference | None  # this system minus the baseline; None for the baseline itself or no numbers
     p_holm: float | None = None  # vs_baseline's p, Holm-adjusted over every system tested on this number
+    excluded: int = 0  # seeds whose number is not finite (a diverged run): left out of the stats and the test
 
     @property
     def std(self) -> float | None:
@@ -108,7 +109,8 @@ class SystemRow:
                         f"{k}_low": s.low if s else None, f"{k}_high": s.high if s else None,
                         f"{k}_diff": d.diff if d else None, f"{k}_diff_low": d.low if d else None,
                         f"{k}_diff_high": d.high if d else None, f"{k}_p": d.p if d else None,
-                        f"{k}_significant": d.significant if d else None, f"{k}_p_holm": ms.p_holm})
+                        f"{k}_significant": d.significant if d else None, f"{k}_p_holm": ms.p_holm,
+                        f"{k}_diverged": ms.excluded})
         out.update(fid_untrained_mean=self.learned_mean, fid_untrained_worst=self.learned_worst,
                    evaluated=self.evaluated, steps_per_s=self.steps_per_s,
                    params_g=self.params["G"] if self.params else None,
@@ -116,21 +118,25 @@ class SystemRow:
         return out
 
 
+def _scored(group: Sequence[RunDir], m: Metric) -> list[float]:
+    """Each scored seed's number, a diverged run's NaN included (stats.finite drops and counts it)."""
+    return [float(v) for r in group if r.final and (v := getattr(r.final.summary, m.field)) is not None]
+
+
 def _values(group: Sequence[RunDir], m: Metric) -> list[float]:
-    finals = [r.final.summary for r in group if r.final]
-    return [float(v) for f in finals if (v := getattr(f, m.field)) is not None and math.isfinite(v)]
+    return finite(_scored(group, m))[0]
 
 
 def _metric_stats(group: Sequence[RunDir], m: Metric, baseline: list[float] | None) -> MetricStats:
-    values = _values(group, m)
+    values, excluded = finite(_scored(group, m))
     if not values:
-        return MetricStats((), None, None, None)
+        return MetricStats((), None, None, None, excluded=excluded)
     draw_std = None
     if len(values) == 1:
         final = next(r.final for r in group if r.final and getattr(r.final.summary, m.field) is not None)
         draw_std = getattr(final.summary, m.std_field) if final.draws > 1 else None
     diff = welch(values, baseline) if baseline else None
-    return MetricStats(tuple(values), SeedStats.of(values), draw_std, diff)
+    return MetricStats(tuple(values), SeedStats.of(values), draw_std, diff, excluded=excluded)
 
 
 def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[SystemRow]:
@@ -175,12 +181,13 @@ def _p(p: float) -> str:
 
 def _cell(ms: MetricStats, m: Metric) -> str:
     s = ms.seeds
+    lost = f"{ms.excluded} diverged, left out" if ms.excluded else ""
     if s is None:
-        return "—"
+        return lost or "—"
     text = f"{_num(s.mean, m)} ± {NOT_MEASURED if ms.std is None else _num(ms.std, m)}"
     if s.low is not None:
         text += f" [{_num(s.low, m)}, {_num(s.high, m)}]"
-    return text + (f" {MARK}" if ms.significant else "")
+    return text + (f" {MARK}" if ms.significant else "") + (f" ({lost})" if lost else "")
 
 
 def _diff_cell(ms: MetricStats, m: Metric) -> str:

@@ -269,3 +269,18 @@ def test_compare_of_a_folder_without_runs(tmp_path, capsys):
 def test_baseline_must_be_a_system(runs):
     with pytest.raises(UserError, match="pass one of them"):
         table_rows(load_runs(runs), "nope")
+
+
+def test_a_diverged_seed_is_left_out_and_counted_in_its_cell_and_the_csv(tmp_path):
+    for seed, fid in enumerate([40.0, float("nan"), 44.0]):
+        write_run(tmp_path / "runs", "sngan", seed, numbers={"fid": [fid]})
+    for seed, fid in enumerate([50.0, 52.0, 57.0]):
+        write_run(tmp_path / "runs", "msngan", seed, numbers={"fid": [fid]})
+    rows = table_rows(load_runs([tmp_path / "runs"]), "sngan")
+    by = {r.system: r for r in rows}
+    fid = by["sngan"].numbers["fid"]
+    assert fid.seeds.n == 2 and fid.excluded == 1 and fid.seeds.mean == 42.0
+    ref = stats.ttest_ind([50.0, 52.0, 57.0], [40.0, 44.0], equal_var=False).pvalue
+    assert by["msngan"].numbers["fid"].vs_baseline.p == pytest.approx(ref)
+    assert "(1 diverged, left out)" in markdown(rows)
+    assert by["sngan"].csv()["fid_diverged"] == 1 and by["msngan"].csv()["fid_diverged"] == 0
