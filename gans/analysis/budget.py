@@ -54,28 +54,31 @@ def draws(rows: Sequence[Any]) -> list[Draw]:
     for row in rows:
         system, setting = system_of(row.system)
         if setting.startswith(f"{DRAW}="):
-            scores = {k: (v[0] if (v := row.numbers[k].values) else None) for k, _, _ in SCORES}
+            # a draw whose run diverged is a failed draw (PROTOCOL.md): +inf, never the best
+            scores = {k: (v[0] if (v := row.numbers[k].values) else (math.inf if row.numbers[k].excluded else None))
+                      for k, _, _ in SCORES}
             out.append(Draw(system, int(setting.partition("=")[2]), setting, scores["kid"], scores["fid"]))
     return out
 
 
 def expected_best(scores: Sequence[float], k: int) -> float:
-    """E[min of k distinct draws from ``scores``]: exact order statistics."""
+    """E[min of k distinct draws from ``scores``]: exact order statistics. A failed draw (+inf) makes
+    it +inf only where k draws can all be failed ones."""
     xs, n = sorted(scores), len(scores)
     total = math.comb(n, k)
-    return sum(x * math.comb(n - i, k - 1) / total for i, x in enumerate(xs, start=1) if n - i >= k - 1)
+    return sum(x * w for i, x in enumerate(xs, start=1) if (w := math.comb(n - i, k - 1) / total) > 0)
 
 
 def curve(system: str, score: str, values: Sequence[float | None], seed: int = 0) -> Curve | None:
-    xs = [float(v) for v in values if v is not None and math.isfinite(v)]
-    if not xs:
+    xs = [float(v) for v in values if v is not None and not math.isnan(v)]  # +inf: a failed draw, kept
+    if not xs or all(math.isinf(x) for x in xs):
         return None
     ks = range(1, len(xs) + 1)
     expected = tuple(expected_best(xs, k) for k in ks)
     rng = np.random.default_rng(seed)
     boots = np.array([[expected_best(sample, k) for k in ks]
                       for sample in rng.choice(xs, size=(BOOTSTRAP, len(xs)), replace=True)])
-    low, high = np.percentile(boots, [2.5, 97.5], axis=0)
+    low, high = np.percentile(boots, [2.5, 97.5], axis=0, method="inverted_cdf")  # no interpolation into +inf
     return Curve(system, score, expected, tuple(low), tuple(high), len(xs), len(values) - len(xs))
 
 

@@ -42,6 +42,7 @@ class RunDir:
     final: Final | None  # the numbers a table shows: eval.json's latest step, else the last eval.jsonl row
     params: dict[str, int] | None  # {"G": n, "D": n} as stored; None when nothing stored them
     grid: Path | None  # the newest sample grid
+    diverged: str | None = None  # a study's record that training diverged (its error line)
 
     @property
     def system(self) -> str:
@@ -174,7 +175,8 @@ def load_run(run_dir: Path) -> RunDir:
     grids = files.grids()
     return RunDir(run_dir, cfg, read_jsonl(files.metrics), evals,
                   [Diagnosis.from_json(r) for r in read_jsonl(files.diagnostics)], report,
-                  _final(report, evals), stored_params(run_dir, report), grids[-1][1] if grids else None)
+                  _final(report, evals), stored_params(run_dir, report), grids[-1][1] if grids else None,
+                  files.diverged.read_text().strip() if files.diverged.is_file() else None)
 
 
 def load_runs(paths: Sequence[Path]) -> list[RunDir]:

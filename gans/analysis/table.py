@@ -119,8 +119,9 @@ class SystemRow:
 
 
 def _scored(group: Sequence[RunDir], m: Metric) -> list[float]:
-    """Each scored seed's number, a diverged run's NaN included (stats.finite drops and counts it)."""
-    return [float(v) for r in group if r.final and (v := getattr(r.final.summary, m.field)) is not None]
+    """Each scored seed's number, and NaN for a run that diverged (stats.finite drops and counts it)."""
+    return ([float(v) for r in group if r.final and (v := getattr(r.final.summary, m.field)) is not None]
+            + [math.nan for r in group if r.diverged and not r.final])
 
 
 def _values(group: Sequence[RunDir], m: Metric) -> list[float]:
@@ -153,7 +154,9 @@ def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[Syst
         numbers = {m.key: _metric_stats(group, m, None if system == baseline else base[m.key]) for m in METRICS}
         rates = [r.steps_per_s for r in group if r.steps_per_s]
         rows.append(SystemRow(system, group[0].cfg.norm, group[0].cfg.loss, [r.cfg.seed for r in group], numbers,
-                              "; ".join(sorted({r.final.source for r in group if r.final})) or "not evaluated",
+                              "; ".join(sorted({r.final.source for r in group if r.final}
+                                               | ({f"{sum(bool(r.diverged) for r in group)} diverged"}
+                                                  if any(r.diverged for r in group) else set()))) or "not evaluated",
                               sum(rates) / len(rates) if rates else None,
                               next((r.params for r in group if r.params), None), baseline,
                               tuple(x for r in group if (x := r.learned) is not None)))

@@ -12,6 +12,7 @@ readers cannot disagree. Plain paths, no torch.
     RUN/samples/stepN-seedS-nK.npz   `gans sample`'s draw without --out (-ema: of the EMA generator)
     RUN/dropped-TIME.jsonl, RUN/dropped-TIME/   log rows and checkpoints a resume set aside
     RUN/.lock                        held by the one process writing the run (a study's folder has one too)
+    RUN/diverged.txt                 a study's record that the run diverged (its error line): done, not retried
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ BEST = "best.pt"
 SAMPLES_DIR = "samples"
 LOCK_FILE = ".lock"
 DROPPED_GLOB = "dropped-*.jsonl"
+DIVERGED = "diverged.txt"
 
 _CHECKPOINT = re.compile(r"^ckpt_(\d+)\.pt$")
 _GRID = re.compile(r"^step_(\d+)\.png$")
@@ -123,6 +125,10 @@ class RunLayout:
     @property
     def lock(self) -> Path:
         return self.root / LOCK_FILE
+
+    @property
+    def diverged(self) -> Path:
+        return self.root / DIVERGED
 
     def checkpoint(self, step: int) -> Path:
         return checkpoint_path(self.root, step)

@@ -14,6 +14,7 @@ from gans.config import TrainConfig
 from gans.core import chaos
 from gans.core.errors import UserError
 from gans.core.signals import StopSignals
+from gans.runs.layout import DIVERGED
 from gans.study.job import RunJob
 from gans.study.jobfiles import JobFiles
 from gans.study.spec import Study
@@ -40,6 +41,8 @@ def outcome(job: Any, study: Study) -> tuple[bool, str]:
             return False, (f"stopped by its time limit again after max-requeues = {study.max_requeues} requeues; "
                            f"raise timeout-min or max-requeues and run again (log: {log})")
         return False, f"{error_line(text, type(e).__name__)} (log: {log})"  # the job's own error
+    if r.get("diverged"):
+        return True, f"diverged, recorded in the run's {DIVERGED} ({r['diverged']})"
     return True, f"step {r['step']}, FID {r['fid']:.2f}, trained in {r['train_s']:.0f} s"
 
 

@@ -29,7 +29,7 @@ from gans.core.files import check_writable, write_atomic
 from gans.core.threads import apply as apply_threads
 from gans.runs import checkpoint as ckpt_io
 from gans.runs.eval_report import read_eval_report
-from gans.runs.layout import step_of
+from gans.runs.layout import RunLayout, step_of
 from gans.runs.lock import lock_run
 from gans.runs.networks import pick_device
 from gans.study.attach import attach_running
@@ -43,7 +43,9 @@ from gans.study.train_and_score import run_job  # noqa: F401 (jobs submitted bef
 
 
 def is_done(cfg: TrainConfig) -> bool:
-    """Trained to its step count and scored at that step."""
+    """Trained to its step count and scored at that step, or diverged (a retry would diverge again)."""
+    if RunLayout(cfg.out).diverged.is_file():
+        return True
     latest = ckpt_io.latest(cfg.out)
     if latest is None:
         return False

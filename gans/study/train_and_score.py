@@ -9,7 +9,8 @@ from typing import Any
 
 from gans.config import from_dict
 from gans.core import chaos
-from gans.core.files import remove_stale_temporaries
+from gans.core.errors import Diverged
+from gans.core.files import remove_stale_temporaries, write_atomic
 from gans.core.threads import apply as apply_threads
 from gans.eval.scoring import prepare, report
 from gans.runs import checkpoint as ckpt_io
@@ -34,7 +35,13 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
         remove_stale_temporaries(folder)
     study = Study.from_toml(study_toml, STUDY_FILE)
     t0 = time.perf_counter()
-    last = launch.train_or_resume(cfg, progress=False)
+    try:
+        last = launch.train_or_resume(cfg, progress=False)
+    except Diverged as e:
+        # training is deterministic, so a retry would diverge again: the run is done, as a result
+        # (PROTOCOL.md: a failed draw), and the report counts it instead of the study stopping
+        write_atomic(RunLayout(cfg.out).diverged, lambda f: f.write(f"{e}\n".encode()))
+        return {"run": cfg.run_name, "diverged": str(e), "train_s": time.perf_counter() - t0}
     train_s = time.perf_counter() - t0
     protocol = protocol_of(study, cfg)
     weights = study.eval.get("inception_weights") or cfg.inception_weights or None

@@ -46,3 +46,11 @@ def test_compare_writes_budget_files_for_a_search_and_not_for_plain_runs(tmp_pat
     assert "| sngan | 4 |" in text and "| msngan | 4 |" in text and "n-critic" in text
     write_run(tmp_path / "plain", "sngan", 0, numbers={"fid": [50.0]})
     assert "budget.md" not in compare([tmp_path / "plain"], tmp_path / "out2")
+
+
+def test_a_failed_draw_counts_as_never_best_and_the_curve_says_when_k_draws_can_all_fail():
+    xs = [0.2, math.inf, 0.1, math.inf]
+    assert expected_best(xs, 3) == pytest.approx(np.mean([min(c) for c in itertools.combinations(xs, 3)]))
+    assert expected_best(xs, 2) == math.inf and expected_best(xs, 4) == pytest.approx(0.1)
+    c = curve("s", "kid", xs)
+    assert c.scored == 4 and c.expected[-1] == pytest.approx(0.1) and c.low[-1] <= 0.1 <= c.high[-1]

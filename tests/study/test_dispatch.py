@@ -70,3 +70,32 @@ def test_a_submitted_job_carries_the_thread_count_and_sets_it(tmp_path, monkeypa
     finally:
         torch.set_num_threads(before)
     assert seen == [2]
+
+
+def test_a_diverged_run_is_recorded_done_and_counted_not_a_failed_study(tmp_path, monkeypatch):
+    """Training is deterministic, so retrying a diverged run diverges again: the study records it,
+    treats it as done, and the report counts it as diverged (PROTOCOL.md: a failed draw)."""
+    from gans.analysis.compare import compare
+    from gans.core.errors import Diverged
+    from gans.study.runner import is_done
+    from gans.study.train_and_score import run_job
+
+    study = Study.from_toml(STUDY, "s.toml")
+    cfg = run_configs(study, tmp_path)[0]
+
+    def diverge(cfg, progress):
+        from pathlib import Path
+
+        from gans.config import to_toml
+        Path(cfg.out).mkdir(parents=True, exist_ok=True)
+        (Path(cfg.out) / "config.toml").write_text(to_toml(cfg))
+        raise Diverged("training diverged (non-finite loss or weight) by step 3")
+
+    monkeypatch.setattr(launch, "train_or_resume", diverge)
+    assert not is_done(cfg)
+    result = run_job(cfg.to_dict(), study.to_toml(), 1)
+    assert result["diverged"].startswith("training diverged") and is_done(cfg)
+    ok, line = outcome(FakeJob(result), study)
+    assert ok and line.startswith("diverged, recorded in the run's diverged.txt")
+    text = compare([tmp_path / "runs"], tmp_path / "report")["table.md"].read_text()
+    assert "1 diverged, left out" in text and "| 1 diverged |" in text
