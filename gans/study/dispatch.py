@@ -17,6 +17,7 @@ from gans.core.signals import StopSignals
 from gans.runs.layout import DIVERGED
 from gans.study.job import RunJob
 from gans.study.jobfiles import JobFiles
+from gans.study.progress import RUNNING_EVERY, run_progress
 from gans.study.spec import Study
 from gans.study.status import RunStatus
 from gans.study.train_and_score import run_job
@@ -62,6 +63,7 @@ def run_jobs(study: Study, todo: list[TrainConfig], attached: dict[str, Any], jo
         if running:
             say(f"waiting on {len(running)} running job(s), {len(pending)} to start; Ctrl-C stops them all "
                 "at their last checkpoint")
+        said_at = time.monotonic()
         try:
             while pending or running:
                 while pending and len(running) < study.jobs and not stop.signum:
@@ -89,6 +91,9 @@ def run_jobs(study: Study, todo: list[TrainConfig], attached: dict[str, Any], jo
                     ok, status.detail = outcome(job, study)
                     status.state = "done" if ok else "failed"
                     say(f"[{finished}/{len(todo)}] {cfg.run_name}" + (f": {status.detail}" if ok else f" FAILED: {status.detail}"))
+                if running and time.monotonic() - said_at >= RUNNING_EVERY:  # minutes pass between run lines
+                    said_at = time.monotonic()
+                    say("running: " + "; ".join(run_progress(cfg) for cfg in running.values()))
                 time.sleep(0.5)
         except KeyboardInterrupt:
             for job in running:

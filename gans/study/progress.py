@@ -1,12 +1,29 @@
-"""Progress of a long pass as log lines every few seconds (a study's log has no terminal to draw a bar on)."""
+"""Progress as log lines (a study's log has no terminal to draw a bar on): of a long pass every few
+seconds, and of a study's running runs every few minutes."""
 from __future__ import annotations
 
 import time
 from typing import Any, Callable
 
+from gans.config import TrainConfig
 from gans.core.duration import duration
+from gans.runs.layout import RunLayout
+from gans.runs.runlog import read_jsonl
 
-__all__ = ["Progress", "duration"]
+__all__ = ["Progress", "duration", "run_progress"]
+RUNNING_EVERY = 120.0  # seconds between a study's "running:" lines: a run takes minutes to hours
+
+
+def run_progress(cfg: TrainConfig) -> str:
+    """Where one running run is, from the last row of its metrics log: its step, rate and time left."""
+    rows = read_jsonl(RunLayout(cfg.out).metrics)
+    if not rows:
+        return f"{cfg.run_name} starting"
+    step, rate = rows[-1]["step"], rows[-1].get("steps_per_s")
+    if step >= cfg.steps:
+        return f"{cfg.run_name} trained, scoring"
+    left = f", about {duration((cfg.steps - step) / rate)} left" if rate else ""
+    return f"{cfg.run_name} at step {step:,}/{cfg.steps:,}" + (f" ({rate:.2f} steps/s{left})" if rate else "")
 
 
 class Progress:

@@ -99,3 +99,22 @@ def test_a_diverged_run_is_recorded_done_and_counted_not_a_failed_study(tmp_path
     assert ok and line.startswith("diverged, recorded in the run's diverged.txt")
     text = compare([tmp_path / "runs"], tmp_path / "report")["table.md"].read_text()
     assert "1 diverged, left out" in text and "| 1 diverged |" in text
+
+
+def test_a_study_says_where_its_running_runs_are_while_they_train(tmp_path, monkeypatch):
+    from gans.study import dispatch
+
+    monkeypatch.setattr(dispatch, "RUNNING_EVERY", 0.0)
+    study = Study.from_toml(STUDY.replace("jobs = 2", "jobs = 1"), "s.toml")
+    cfg = run_configs(study, tmp_path)[0]
+    polls = iter([False, False, True])
+
+    class Executor:
+        def submit(self, job):
+            fake = FakeJob({"step": 4, "fid": 1.0, "train_s": 1.0})
+            fake.job_id, fake.done = "1", lambda: next(polls)
+            return fake
+
+    said = []
+    run_jobs(study, [cfg], {}, tmp_path / "jobs", Executor, 1, say=said.append)
+    assert f"running: {cfg.run_name} starting" in said

@@ -19,3 +19,19 @@ def test_lines_come_every_ten_seconds_with_rate_and_time_left():
 
 def test_durations_read_as_forecasts():
     assert (duration(45), duration(12 * 60), duration(3.4 * 3600)) == ("45 s", "12 min", "3.4 h")
+
+
+def test_a_running_run_says_its_step_rate_and_time_left(tmp_path):
+    import json
+
+    from gans.config import resolve
+    from gans.study.progress import run_progress
+
+    cfg = resolve({"preset": "sngan", "steps": 1500, "out": str(tmp_path / "sngan-seed0")})
+    assert run_progress(cfg) == "sngan-seed0 starting"
+    (tmp_path / "sngan-seed0").mkdir()
+    rows = [{"step": 900, "steps_per_s": 0.4}, {"step": 975, "steps_per_s": 0.5}]
+    (tmp_path / "sngan-seed0" / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert run_progress(cfg) == "sngan-seed0 at step 975/1,500 (0.50 steps/s, about 18 min left)"
+    (tmp_path / "sngan-seed0" / "metrics.jsonl").write_text(json.dumps({"step": 1500, "steps_per_s": 0.5}) + "\n")
+    assert run_progress(cfg) == "sngan-seed0 trained, scoring"
