@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import re
 from pathlib import Path
 from typing import Sequence
@@ -104,25 +105,26 @@ def _settings(runs: Sequence[RunDir]) -> dict[int, str]:
 
 def _selection(rows: Sequence[SystemRow], runs: Sequence[RunDir], searched: Sequence[budget.Draw],
                out: Path) -> dict[str, Path]:
-    """A search (one seed per draw): budget.md/png and stage 2's study file; a short list (draws at
-    several seeds): each system's pick and stage 3's (samples/study/PROTOCOL.md, gans.analysis.selection)."""
-    flags, made = selection.drawn_flags(runs), {}
+    """A search: budget.md/png and stage 2's study file; a short list (the stored study has no
+    [search]): each system's pick and stage 3's (samples/study/PROTOCOL.md, gans.analysis.selection).
+    Runs outside one study's folder get budget.md/png only: there is no stored setting to carry on."""
+    made: dict[str, Path] = {}
 
     def text(name: str, body: str) -> None:
         made[name] = write_atomic(out / name, lambda f: f.write(body.encode()))
 
-    drawn = [r for r in rows if sweep.system_of(r.system)[1].startswith(f"{sweep.DRAW}=")]
-    if all(len(r.seeds) == 1 for r in drawn):  # what k of the same K configurations buy each system
+    stored = selection.stored_study(runs)
+    if stored is None or selection.is_search(stored):  # what k of the same K configurations buy each system
         text("budget.md", budget.markdown(searched, _settings(runs)))
         made["budget.png"] = budget.plot(searched, out / "budget.png")
-        if all(r.system in flags for r in drawn):
-            text("short-list.toml", selection.short_list_study(searched, flags))
+        if stored is not None:
+            text("short-list.toml", selection.short_list_study(searched, selection.drawn_flags(runs, stored), stored))
         return made
-    chosen = selection.picks(searched, {r.system: list(r.numbers["kid"].values) for r in drawn},
-                             {r.system: list(r.numbers["fid"].values) for r in drawn})
-    text("picks.md", selection.markdown(chosen))
-    if all(p.draw in flags for p in chosen):
-        text("confirm.toml", selection.confirm_study(chosen, flags))
+    drawn = [r for r in rows if sweep.system_of(r.system)[1].startswith(f"{sweep.DRAW}=")]
+    per_seed = lambda key: {r.system: [*r.numbers[key].values, *[math.nan] * r.numbers[key].excluded] for r in drawn}
+    chosen = selection.picks(searched, per_seed("kid"), per_seed("fid"))
+    text("picks.md", selection.markdown(chosen, list(dict.fromkeys(d.system for d in searched))))
+    text("confirm.toml", selection.confirm_study(chosen, selection.drawn_flags(runs, stored), stored))
     return made
 
 

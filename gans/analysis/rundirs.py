@@ -173,10 +173,11 @@ def load_run(run_dir: Path) -> RunDir:
     evals = [EvalPoint.from_json(r) for r in read_jsonl(files.evals)]
     report = read_eval_report(run_dir)
     grids = files.grids()
+    diverged = files.diverged.read_text().strip() if files.diverged.is_file() else None
     return RunDir(run_dir, cfg, read_jsonl(files.metrics), evals,
                   [Diagnosis.from_json(r) for r in read_jsonl(files.diagnostics)], report,
-                  _final(report, evals), stored_params(run_dir, report), grids[-1][1] if grids else None,
-                  files.diverged.read_text().strip() if files.diverged.is_file() else None)
+                  None if diverged else _final(report, evals),  # a score from before it diverged is not its result
+                  stored_params(run_dir, report), grids[-1][1] if grids else None, diverged)
 
 
 def load_runs(paths: Sequence[Path]) -> list[RunDir]:

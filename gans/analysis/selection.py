@@ -2,22 +2,24 @@
 
 Stage 2: each system's short list (its best draws of the search by KID, gans.analysis.budget) becomes
 a study of those draws at fresh seeds. Stage 3: each system's pick, the short-listed draw with the
-lowest mean KID over those seeds (ties within ``TIE`` go to the lower mean FID), becomes the
-confirmation study: every system at its pick, on seeds no stage used. Both are written as study files
-that take everything else from the search's file (``base``).
+lowest mean KID over those seeds (ties within ``TIE`` go to the lower mean FID; a draw with a
+diverged seed is a failed draw), becomes the confirmation study: every system at its pick, on seeds
+no stage used. Both are written as complete study files with the stored study's own [train] and
+[eval] (what the search really ran with, command-line overrides included).
 """
 from __future__ import annotations
 
 import math
 import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import tomli_w
 
 from gans.analysis.budget import Draw, short_list
 from gans.analysis.rundirs import RunDir
-from gans.analysis.sweep import SWEPT, system_of
+from gans.analysis.sweep import DRAW, SWEPT, system_of
 from gans.config import FIELDS
 
 SHORT_LIST_SEEDS = [1, 2, 3]
@@ -27,28 +29,40 @@ TIE = 1e-4  # KID: 0.1 x1e3
 STUDY_FILE = "study.toml"  # what `gans study` stores in OUT, beside OUT/runs/ (gans.study.spec.STUDY_FILE)
 
 
+def searched(run: RunDir) -> bool:
+    return system_of(run.system)[1].startswith(f"{DRAW}=")
+
+
+def stored_study(runs: Sequence[RunDir]) -> dict[str, Any] | None:
+    """The study file `gans study` stored beside the searched runs (OUT/study.toml for OUT/runs/RUN),
+    as a table; None when they do not sit in one study's folder."""
+    folders = {r.path.parent.parent for r in runs if searched(r)}
+    if len(folders) != 1 or not (next(iter(folders)) / STUDY_FILE).is_file():
+        return None
+    return tomllib.loads((next(iter(folders)) / STUDY_FILE).read_text())
+
+
+def is_search(study: dict[str, Any]) -> bool:
+    """A search (stage 1) rather than a short list (stage 2): the stored study has a [search] table."""
+    return bool(study.get("search"))
+
+
 def _drawn_fields(study: dict[str, Any]) -> set[str]:
-    """The train fields a stored study chose per system: its [search] dimensions, else the flags its
-    systems table gives (a short list's)."""
+    """The train fields a stored study set per system: its [search] dimensions and every flag its
+    systems table gives (a system of the search may change flags of its preset too)."""
     names = {k.replace("-", "_") for k in study.get("search", {})} - {"k", "seed"}
     if names & {"beta1", "beta2"}:
         names = names - {"beta1", "beta2"} | {"betas"}
-    if not names:
-        names = {k.replace("-", "_") for flags in study.get("systems", {}).values() for k in flags}
+    names |= {k.replace("-", "_") for flags in study.get("systems", {}).values() for k in (flags or {})}
     return {n for n in names if n in FIELDS} - {"preset", "label"}
 
 
-def drawn_flags(runs: Sequence[RunDir]) -> dict[str, dict[str, Any]]:
+def drawn_flags(runs: Sequence[RunDir], study: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each searched run's configuration (system@draw=NN -> flags): its preset and the fields its
-    study drew or listed, read from the run's resolved config; the rest is the search file's. Runs
-    outside a study directory (no OUT/study.toml beside OUT/runs/) are left out."""
-    out = {}
-    for r in runs:
-        stored = r.path.parent.parent / STUDY_FILE
-        if system_of(r.system)[1].startswith("draw=") and stored.is_file():
-            fields = _drawn_fields(tomllib.loads(stored.read_text()))
-            out[r.system] = {"preset": r.cfg.preset, **{k: _plain(getattr(r.cfg, k)) for k in sorted(fields)}}
-    return out
+    study set per system, read from the run's resolved config."""
+    fields = sorted(_drawn_fields(study))
+    return {r.system: {"preset": r.cfg.preset, **{k: _plain(getattr(r.cfg, k)) for k in fields}}
+            for r in runs if searched(r)}
 
 
 def _plain(value: Any) -> Any:
@@ -67,30 +81,34 @@ class Pick:
 
 
 def picks(found: Sequence[Draw], kid_by_draw: dict[str, list[float]], fid_by_draw: dict[str, list[float]]) -> list[Pick]:
-    """Each system's pick among its draws (``found``), from each draw's per-seed KID and FID."""
+    """Each system's pick among its draws (``found``), from each draw's per-seed KID and FID (NaN for
+    a seed that diverged: the draw is then a failed draw, mean +inf, as in the search)."""
     out = []
     for system in dict.fromkeys(d.system for d in found):
         scored = []
-        for d in found:
+        for d in (d for d in found if d.system == system):
             name = f"{d.system}{SWEPT}{d.setting}"
-            kids = [k for k in kid_by_draw.get(name, []) if math.isfinite(k)]
-            if d.system == system and kids:
-                fids = [f for f in fid_by_draw.get(name, []) if math.isfinite(f)]
-                scored.append(Pick(system, name, sum(kids) / len(kids), sum(fids) / len(fids) if fids else None,
-                                   len(kids)))
-        if scored:
+            kids = kid_by_draw.get(name, [])
+            if not kids:
+                continue
+            fids = [f for f in fid_by_draw.get(name, []) if math.isfinite(f)]
+            kid = sum(kids) / len(kids) if all(math.isfinite(k) for k in kids) else math.inf
+            scored.append(Pick(system, name, kid, sum(fids) / len(fids) if fids else None, len(kids)))
+        if scored and min(p.kid for p in scored) < math.inf:
             best = min(p.kid for p in scored)
             tied = [p for p in scored if p.kid - best <= TIE]
             out.append(min(tied, key=lambda p: (p.fid if p.fid is not None else math.inf, p.kid)))
     return out
 
 
-def _study(header: str, seeds: list[int], systems: dict[str, dict[str, Any]], eval_: dict[str, Any]) -> str:
-    doc = {"base": "search.toml", "seeds": seeds, "search": {}, "systems": systems, **({"eval": eval_} if eval_ else {})}
+def _study(header: str, stored: dict[str, Any], seeds: list[int], systems: dict[str, dict[str, Any]],
+           eval_over: dict[str, Any]) -> str:
+    doc = {"seeds": seeds, "jobs": stored.get("jobs", 1), "systems": systems,
+           "train": stored.get("train", {}), "eval": {**stored.get("eval", {}), **eval_over}}
     return header + tomli_w.dumps(doc)
 
 
-def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]]) -> str:
+def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str:
     """Stage 2's study file: every system's short list at SHORT_LIST_SEEDS."""
     systems = {}
     for system in dict.fromkeys(d.system for d in found):
@@ -98,25 +116,29 @@ def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]]) ->
             name = f"{system}{SWEPT}{d.setting}"
             systems[name] = flags[name]
     head = ("# Stage 2 of samples/study/PROTOCOL.md, written by `gans compare` from the search's KID: each\n"
-            "# system's short list at fresh seeds. Put it beside search.toml (its base) to run it.\n")
-    return _study(head, SHORT_LIST_SEEDS, systems, {})
+            "# system's short list at fresh seeds, with the search's own [train] and [eval].\n")
+    return _study(head, stored, SHORT_LIST_SEEDS, systems, {})
 
 
-def confirm_study(chosen: Sequence[Pick], flags: dict[str, dict[str, Any]]) -> str:
+def confirm_study(chosen: Sequence[Pick], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str:
     """Stage 3's study file: every system at its pick, seeds no stage used, the confirmation's endpoints."""
     systems = {p.system: flags[p.draw] for p in chosen}
     head = ("# Stage 3 of samples/study/PROTOCOL.md, written by `gans compare` from the short list's mean KID:\n"
-            "# every system at its pick, on seeds no stage used. Put it beside search.toml (its base).\n"
+            "# every system at its pick, on seeds no stage used, with the short list's [train] and [eval].\n"
             + "".join(f"#   {p.system}: {p.draw}, mean KID x1e3 {p.kid * 1e3:.1f} over {p.seeds} seeds\n" for p in chosen))
-    return _study(head, CONFIRM_SEEDS, systems, CONFIRM_EVAL)
+    return _study(head, stored, CONFIRM_SEEDS, systems, CONFIRM_EVAL)
 
 
-def markdown(chosen: Sequence[Pick]) -> str:
-    """picks.md: each system's pick with the evidence PROTOCOL.md's stage 2 decides by."""
+def markdown(chosen: Sequence[Pick], systems: Sequence[str]) -> str:
+    """picks.md: each system's pick with the evidence PROTOCOL.md's stage 2 decides by; a system
+    whose every draw failed is named as such."""
     lines = ["# Each system's pick (samples/study/PROTOCOL.md, stage 2)", "",
              "| system | pick | mean KID x1e3 | mean FID | seeds |", "|---|---|---|---|---|"]
     lines += [f"| {p.system} | {p.draw} | {p.kid * 1e3:.1f} | {'—' if p.fid is None else f'{p.fid:.1f}'} | {p.seeds} |"
               for p in chosen]
+    lines += [f"| {s} | none: every short-listed draw diverged on a seed or was not scored | — | — | — |"
+              for s in systems if s not in {p.system for p in chosen}]
     lines += ["", f"The short-listed draw with the lowest mean KID over its seeds; within {TIE * 1e3:g} x1e3 of it, "
-                  "the lower mean FID. confirm.toml runs each pick on fresh seeds."]
+                  "the lower mean FID; a draw with a diverged seed is a failed draw. confirm.toml runs each pick "
+                  "on fresh seeds."]
     return "\n".join(lines) + "\n"

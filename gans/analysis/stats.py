@@ -78,10 +78,11 @@ def welch(a: Sequence[float], b: Sequence[float]) -> Difference:
     diff = sa.mean - sb.mean
     if sa.n < 2 or sb.n < 2:
         return Difference(sa.n, sb.n, diff, None, None, None, ea, eb, "n < 2")
+    if min(xa) == max(xa) and min(xb) == max(xb):  # constants: a difference is no evidence of anything
+        # (tested by value: the std of equal values can round to 1e-17 and make any gap "significant")
+        return Difference(sa.n, sb.n, diff, None, None, None, ea, eb, "no variance")
     va, vb = sa.std**2 / sa.n, sb.std**2 / sb.n
     se = math.sqrt(va + vb)
-    if se == 0:  # scipy's p is nan here: a difference between constants is not evidence of anything
-        return Difference(sa.n, sb.n, diff, None, None, None, ea, eb, "no variance")
     df = (va + vb) ** 2 / (va**2 / (sa.n - 1) + vb**2 / (sb.n - 1))
     half = float(stats.t.ppf(1 - ALPHA / 2, df)) * se
     p = float(stats.ttest_ind(xa, xb, equal_var=False).pvalue)

@@ -284,3 +284,15 @@ def test_a_diverged_seed_is_left_out_and_counted_in_its_cell_and_the_csv(tmp_pat
     assert by["msngan"].numbers["fid"].vs_baseline.p == pytest.approx(ref)
     assert "(1 diverged, left out)" in markdown(rows)
     assert by["sngan"].csv()["fid_diverged"] == 1 and by["msngan"].csv()["fid_diverged"] == 0
+
+
+def test_a_run_that_diverged_after_training_time_scores_has_no_result_and_spreads_stay_finite(tmp_path):
+    root = tmp_path / "runs"
+    ok = write_run(root, "sngan", 0, numbers={"fid": [40.0, 42.0]})  # two draws: a measured spread
+    write_run(root, "sngan", 1, numbers={"fid": [float("nan"), float("nan")]})
+    gone = write_run(root, "sngan", 2, evals=[{"step": 2, "draw": 0, "sample_seed": 2, "num_samples": 10, "fid": 9.0}])
+    (gone / "diverged.txt").write_text("training diverged by step 3\n")
+    (row,) = table_rows(load_runs([root]))
+    fid = row.numbers["fid"]
+    assert fid.values == (41.0,) and fid.excluded == 2 and fid.std == pytest.approx(1.0)
+    assert "nan" not in markdown([row]) and ok.is_dir()

@@ -80,3 +80,8 @@ def test_two_groups_without_variance_are_inconclusive_not_significant():
     d = welch([3.0, 3.0, 3.0], [5.0, 5.0, 5.0])
     assert d.p is None and not d.significant and d.reason == "no variance"
     assert verdict(d, -1) == "inconclusive (no variance)"
+
+
+def test_constants_whose_mean_does_not_round_exactly_are_still_no_variance():
+    d = welch([0.1] * 3, [0.2] * 3)  # the std of [0.1] * 3 rounds to about 1e-17, not 0
+    assert d.p is None and d.reason == "no variance"
