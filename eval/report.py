@@ -80,8 +80,9 @@ def _cell(value: Any) -> str:
     return "yes" if value is True else str(value)
 
 
-NUMBER_FIELDS = ("row", "num_samples", "is_mean", "is_std", "fid", "fid_std", "kid_mean", "kid_std", "precision",
-                 "precision_std", "recall", "recall_std", "density", "density_std", "coverage", "coverage_std")
+NUMBER_FIELDS = ("row", "num_samples", "is_mean", "is_std", "fid", "fid_std", "kid_mean", "kid_std", "fid_infinity",
+                 "fid_infinity_std", "precision", "precision_std", "recall", "recall_std", "density", "density_std",
+                 "coverage", "coverage_std")
 
 
 def csv_fields(labels: Labels = NO_LABELS) -> tuple[str, ...]:

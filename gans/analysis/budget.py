@@ -122,6 +122,8 @@ def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None) -> s
                      if k <= c.scored else "—" for k in marks]
             lines.append(f"| {c.system} | {c.scored}" + (f" ({c.missing} missing)" if c.missing else "")
                          + " | " + " | ".join(cells) + " |")
+        lines += [f"| {s} | 0: every draw failed or is unscored | " + " | ".join("—" for _ in marks) + " |"
+                  for s in systems if s not in {c.system for c in rows}]
         lines.append("")
     picked = {s: {d.draw for d in short_list(found, s)} for s in systems}
     by_draw = sorted({d.draw for d in found})

@@ -44,8 +44,8 @@ class Space:
         k, seed = table.pop("k", None), table.pop("seed", 0)
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise UserError(f"{source}: k (the number of draws) must be an integer >= 1, got {k!r}")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise UserError(f"{source}: seed must be an integer, got {seed!r}")
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise UserError(f"{source}: seed must be an integer >= 0, got {seed!r}")
         if not table:
             raise UserError(f"{source} draws nothing; add a dimension, e.g. lr = {{ log-uniform = [5e-5, 1e-3] }}")
         for name, spec in table.items():
@@ -85,6 +85,8 @@ def _check_dim(name: str, spec: Any, source: str) -> None:
         raise UserError(f"{where} must be a list of values or one of {{ log-uniform = [LOW, HIGH] }}, "
                         f"{{ uniform = [LOW, HIGH] }}; got {spec!r}")
     kind, bounds = next(iter(spec.items()))
+    if name not in BETAS and FIELDS[name].type != "float":  # an int, a name or a flag: its values are listed
+        raise UserError(f"{where} takes a list of values ({name.replace('_', '-')} is not a real number), got {spec!r}")
     if (not isinstance(bounds, list) or len(bounds) != 2
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) or bounds[0] >= bounds[1]
             or (kind == "log-uniform" and bounds[0] <= 0)):

@@ -122,6 +122,18 @@ class Study:
     def space(self) -> Space:
         return Space.of(self.search, f"{self.where}[search]")
 
+    def _check_fid_sizes(self) -> None:
+        """FID-infinity's sample counts, checked before any run rather than dropped after training."""
+        from gans.eval.protocol import OWN
+
+        sizes, count = self.eval.get("fid_sizes"), self.eval.get("num_samples") or OWN["study"]["num_samples"]
+        if sizes is None:
+            return
+        if not (isinstance(sizes, list) and len(set(map(repr, sizes))) >= 2
+                and all(isinstance(n, int) and not isinstance(n, bool) and 2 <= n <= count for n in sizes)):
+            raise UserError(f"{self.where}[eval] fid-sizes must list at least two distinct sample counts in "
+                            f"[2, num-samples = {count}], e.g. fid-sizes = [1250, 2500, 3750, 5000]; got {sizes!r}")
+
     def check(self) -> None:
         if not self.seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds):
             raise UserError(f"seeds must be a list of integers, got {self.seeds!r}")
@@ -146,10 +158,15 @@ class Study:
             if k in self.train or k in self.sweep:
                 raise UserError(f"[{'train' if k in self.train else 'sweep'}] cannot set {k!r}: the study sets it "
                                 "for each run")
+        self._check_fid_sizes()
         if self.sweep and self.search:
             raise UserError(f"{self.where}a study has a [sweep] grid or a [search], not both; split it into two files")
         if self.search:
-            self.space()
+            drawn = set(self.space().draws()[0])
+            for name, flags in self.systems.items():
+                if drawn & set(flags):  # the draw would silently replace the system's own setting
+                    raise UserError(f"{self.where}system {name} sets {', '.join(sorted(drawn & set(flags)))}, which "
+                                    "[search] draws; remove it from the system, or from [search]")
         for k, values in self.sweep.items():
             if k not in FIELDS:
                 raise UserError(f"[sweep] has no flag {k!r}; sweep train flags, e.g. lr = [1e-4, 2e-4]")
@@ -223,7 +240,8 @@ def run_configs(study: Study, root: Path) -> list[TrainConfig]:
                                     "label": "" if name == flags.get("preset", name) else name, "seed": seed,
                                     "out": str(root / "runs" / f"{name}-seed{seed}")}))
             except UserError as e:  # say which table or system set the bad value, not only the flag
-                raise UserError(f"{study.where}system {name} with [train]: {e}") from None
+                raise UserError(f"{study.where}system {name} ([train], its flags{' or its draw' if study.search else ''}): "
+                                f"{e}") from None
     return out
 
 

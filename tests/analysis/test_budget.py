@@ -54,3 +54,9 @@ def test_a_failed_draw_counts_as_never_best_and_the_curve_says_when_k_draws_can_
     assert expected_best(xs, 2) == math.inf and expected_best(xs, 4) == pytest.approx(0.1)
     c = curve("s", "kid", xs)
     assert c.scored == 4 and c.expected[-1] == pytest.approx(0.1) and c.low[-1] <= 0.1 <= c.high[-1]
+
+
+def test_a_system_whose_every_draw_failed_is_listed_not_dropped():
+    found = [Draw("ok", 0, "draw=0", 0.1, 50.0), Draw("ok", 1, "draw=1", 0.2, 60.0),
+             Draw("bad", 0, "draw=0", math.inf, math.inf), Draw("bad", 1, "draw=1", math.inf, math.inf)]
+    assert "| bad | 0: every draw failed or is unscored |" in markdown(found)

@@ -71,7 +71,7 @@ def test_a_bad_search_is_one_line_naming_the_table(table, message):
 
 def test_a_train_typo_names_the_file_and_the_system(tmp_path):
     study = Study.from_toml('systems = ["sngan"]\n[train]\nstesp = 3\n', "study.toml")
-    with pytest.raises(UserError, match=r"^study.toml: system sngan with \[train\]: unknown option --stesp"):
+    with pytest.raises(UserError, match=r"^study.toml: system sngan \(\[train\], its flags\): unknown option --stesp"):
         run_configs(study, tmp_path)
 
 
@@ -85,3 +85,25 @@ def test_a_sweep_and_a_search_together_are_refused():
     study = Study.from_toml(TEXT + "[sweep]\nwidth = [0.25, 0.5]\n", "s.toml")
     with pytest.raises(UserError, match="not both"):
         study.check()
+
+
+@pytest.mark.parametrize("table,message", [
+    ({"k": 3, "n-critic": {"uniform": [1, 5]}}, "takes a list of values"),
+    ({"k": 3, "seed": -1, "lr": [1e-4, 2e-4]}, "seed must be an integer >= 0"),
+])
+def test_ranges_only_for_real_numbers_and_a_seed_numpy_takes(table, message):
+    with pytest.raises(UserError, match=message):
+        Space.of(table, "s.toml: [search]")
+
+
+def test_a_system_flag_the_search_would_overwrite_is_refused():
+    study = Study.from_toml(TEXT.replace('systems = ["sngan", "msngan"]', 'systems = { sngan = { lr = 3e-4 } }'), "s.toml")
+    with pytest.raises(UserError, match="system sngan sets lr, which \\[search\\] draws"):
+        study.check()
+
+
+def test_fid_sizes_are_checked_before_any_run():
+    base = 'systems = ["sngan"]\n[eval]\nnum-samples = 500\n'
+    with pytest.raises(UserError, match=r"fid-sizes must list at least two distinct sample counts in \[2, num-samples = 500\]"):
+        Study.from_toml(base + "fid-sizes = [1250, 2500, 5000]\n", "s.toml").check()
+    Study.from_toml(base + "fid-sizes = [125, 250, 500]\n", "s.toml").check()
