@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from gans.analysis import budget, curve, selection, sweep
+from gans.analysis import budget, curve, pairs, selection, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, load_runs
 from gans.analysis.table import COLUMNS, SystemRow, cells, diff_table, markdown, notes, table_rows, write_csv
@@ -151,6 +151,8 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> di
     if steps:  # training-time FID: does the order at the end hold along the way?
         text = curve.markdown(steps, rows[0].baseline)
         written["fid_by_step.md"] = write_atomic(out / "fid_by_step.md", lambda f: f.write(text.encode()))
+    if len(rows) > 2:  # a ranking claims every pair: PROTOCOL.md's tests, Holm over the pairs
+        written["pairs.md"] = write_atomic(out / "pairs.md", lambda f: f.write(pairs.markdown(rows).encode()))
     searched = budget.draws(rows)
     if searched:
         written.update(_selection(rows, runs, searched, out))

@@ -1,0 +1,68 @@
+"""Every pair of systems tested on one number: the ranking a comparison can claim.
+
+The table tests each system against one baseline (k - 1 tests); a ranking ("A ahead of B") makes a
+claim about every pair, so samples/study/PROTOCOL.md's confirmation tests all k (k - 1) / 2 pairs with
+Welch's t and adjusts over that family with Holm. "A ahead of B" is written only where the adjusted p
+is below ALPHA; otherwise the pair is inconclusive at its n.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Sequence
+
+from gans.analysis.stats import ALPHA, Difference, holm, welch
+from gans.analysis.table import METRICS, Metric, SystemRow, md_table
+
+PRIMARY = ("kid", "fid_inf")  # PROTOCOL.md: KID decides, FID-infinity is reported beside it
+
+
+@dataclass(frozen=True)
+class Pair:
+    """System b minus system a on one number (lower is better for every number ranked here)."""
+
+    a: str
+    b: str
+    difference: Difference
+    p_holm: float | None
+
+    def verdict(self) -> str:
+        d = self.difference
+        if self.p_holm is None:
+            return f"no test ({d.reason or 'n < 2'})"
+        if self.p_holm >= ALPHA:
+            return f"inconclusive at n = {d.n_b}, {d.n_a}"
+        return f"{self.a} ahead of {self.b}" if d.diff > 0 else f"{self.b} ahead of {self.a}"
+
+
+def pairs(rows: Sequence[SystemRow], key: str) -> list[Pair]:
+    """Every pair of systems with the number ``key``, Holm-adjusted over the pairs tested."""
+    scored = [r for r in rows if r.numbers[key].values]
+    found = [(a.system, b.system, welch(list(b.numbers[key].values), list(a.numbers[key].values)))
+             for a, b in combinations(scored, 2)]
+    adjusted = holm([d.p for _, _, d in found])
+    return [Pair(a, b, d, p) for (a, b, d), p in zip(found, adjusted)]
+
+
+def _metric(key: str) -> Metric:
+    return next(m for m in METRICS if m.key == key)
+
+
+def markdown(rows: Sequence[SystemRow]) -> str:
+    """pairs.md: for KID and FID-infinity, every pair's difference, p, Holm's p and the verdict."""
+    lines = ["# Every pair of systems", ""]
+    for key in PRIMARY:
+        found, m = pairs(rows, key), _metric(key)
+        if not found:
+            continue
+        tests = sum(p.p_holm is not None for p in found)
+        body = [[p.a, p.b, f"{p.difference.diff * m.scale:+.1f}" + (
+                    f" [{p.difference.low * m.scale:+.1f}, {p.difference.high * m.scale:+.1f}]"
+                    if p.difference.low is not None else ""),
+                 "—" if p.difference.p is None else f"{p.difference.p:.3g}",
+                 "—" if p.p_holm is None else f"{p.p_holm:.3g}", p.verdict()] for p in found]
+        lines += [f"## {m.label}" + (" (primary)" if key == PRIMARY[0] else " (secondary)"), "",
+                  *md_table(["A", "B", "B - A [95% Welch interval]", "p", f"p, Holm over {tests}", "verdict"], body), ""]
+    lines.append(f"Welch's t (two-sided) per pair; Holm's adjustment over each number's pairs; 'ahead' only where the "
+                 f"adjusted p < {ALPHA:g}. Lower is better.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,39 @@
+"""Every pair of systems: Welch per pair against scipy, Holm over the pairs, verdicts both ways."""
+import itertools
+
+import pytest
+from scipy import stats
+
+from gans.analysis.compare import compare
+from gans.analysis.pairs import pairs
+from gans.analysis.rundirs import load_runs
+from gans.analysis.table import table_rows
+from tests.analysis.fake_runs import write_run
+from tests.analysis.test_stats import _holm_rejects
+
+KID = {"a": [0.10, 0.11, 0.12], "b": [0.20, 0.21, 0.23], "c": [0.105, 0.13, 0.10]}
+
+
+@pytest.fixture()
+def rows(tmp_path):
+    for system, values in KID.items():
+        for seed, kid in enumerate(values):
+            write_run(tmp_path / "runs", "sngan", seed, label=system, numbers={"fid": [50.0 + seed], "kid_mean": [kid]})
+    return table_rows(load_runs([tmp_path / "runs"]))
+
+
+def test_every_pair_is_welch_against_scipy_and_holm_over_the_pairs(rows):
+    found = pairs(rows, "kid")
+    assert [(p.a, p.b) for p in found] == list(itertools.combinations(["a", "b", "c"], 2))
+    ps = [stats.ttest_ind(KID[p.b], KID[p.a], equal_var=False).pvalue for p in found]
+    assert [p.difference.p for p in found] == pytest.approx(ps)
+    for alpha in (0.01, 0.05):
+        assert {i for i, p in enumerate(found) if p.p_holm <= alpha} == _holm_rejects(ps, alpha)
+    verdicts = {(p.a, p.b): p.verdict() for p in found}
+    assert verdicts[("a", "b")] == "a ahead of b" and verdicts[("b", "c")] == "c ahead of b"
+    assert verdicts[("a", "c")] == "inconclusive at n = 3, 3"
+
+
+def test_compare_writes_pairs_for_three_or_more_systems(rows, tmp_path):
+    text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
+    assert "## KID x1e3 (primary)" in text and "| a | b |" in text and "a ahead of b" in text
