@@ -158,6 +158,6 @@ def plot(found: Sequence[Draw], path: Path) -> Path:
             ax.fill_between(ks, np.array(c.low) * scale, np.array(c.high) * scale, alpha=0.2, color=line.get_color())
         ax.set(xlabel="configurations tried (k)", ylabel=f"expected best {label}", title=f"{label}: best of k draws")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8)
-    fig.subplots_adjust(bottom=0.25)
-    return save(fig, path)
+    # below the panels, outside them: the tight bounding box keeps it clear of the axis labels
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(labels), 5), fontsize=8)
+    return save(fig, path, bbox_inches="tight")
