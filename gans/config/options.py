@@ -84,6 +84,11 @@ class TrainConfig:
                           resumable=True, choices=lambda: PRECISIONS)
     compile: bool = _opt(False, "torch.compile the networks (falls back to eager with a note if it fails).",
                          resumable=True)
+    cuda_graph: bool = _opt(False, "Capture the whole training step in one CUDA graph and replay it, with the data "
+                                   "and the EMA's count on the device. A run that cannot be captured (--lr-decay, "
+                                   "fp16, --compile, several processes) says why in one line and runs eagerly; "
+                                   "without CUDA the same step runs eagerly. [default: off until measured faster]",
+                            resumable=True)
     # False is what configs saved before the per-device default hold; resolve() picks the default by device
     channels_last: bool = _opt(False, "channels-last memory layout for G and D. [default: by device, where measured "
                                       "faster (bench/train_step.py): on for the CPU, off for CUDA]", resumable=True)

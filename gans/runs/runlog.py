@@ -98,6 +98,11 @@ class RunLog:
         """Set aside rows logged after ``step`` (a resume or rollback point, see :func:`set_aside`);
         restart the steps/s clock."""
         moved = set_aside(self.run_dir, step) if self.write else None
+        for name in ("metrics", "evals", "diagnostics"):  # set_aside writes new files: append to those, not
+            f = getattr(self, name, None)                  # to the replaced ones (a rollback's rows were lost)
+            if f is not None:
+                f.close()
+                setattr(self, name, open(f.name, "a"))
         self._clock = (time.perf_counter(), step)
         return moved
 

@@ -49,6 +49,12 @@ def capturable(cfg: TrainConfig, world: int = 1) -> str | None:
     return None
 
 
+def ensure_capturable(optimizer: torch.optim.Optimizer, on: bool) -> None:
+    """:func:`set_capturable` where a group's flag differs (a reload where none does is not needed)."""
+    if any(group.get("capturable", False) != on for group in optimizer.param_groups):
+        set_capturable(optimizer, on)
+
+
 def set_capturable(optimizer: torch.optim.Optimizer, on: bool) -> None:
     """Turn Adam's capturable mode on or off (a checkpoint keeps the flag, so a run resumed where
     graphs are off must turn it off: capturable Adam refuses CPU tensors). Reloading its own state
@@ -178,50 +184,77 @@ class Stepping(Protocol):
     ranks: Any
 
     def train_step(self) -> dict[str, torch.Tensor]: ...
+    def say(self, line: str) -> None: ...
 
 
 class StaticStep:
     """The trainer's step with its data stream and EMA on the device (installed into the trainer, so
     its checkpoints and resume go through them) and, on CUDA, Adam in capturable mode.
 
-    Each call is one training step: eager until :meth:`capture`, a graph replay after it. Build it
-    after the trainer's state is loaded; a reload (resume, rollback) goes through the installed
-    stream and EMA in place, but a rollback's lower learning rate needs a new capture.
+    Each call is one training step: eager until it is captured (:meth:`capture`, or by itself after
+    ``warmup`` calls), a graph replay after. Build it after the trainer's state is loaded; a reload
+    (resume, rollback) goes through the installed stream and EMA in place, but a graph keeps the
+    optimizer state and learning rate it was recorded with: call :meth:`reloaded` after one.
     """
 
-    def __init__(self, trainer: Stepping) -> None:
+    def __init__(self, trainer: Stepping, warmup: int | None = None) -> None:
         reason = capturable(trainer.cfg, trainer.ranks.world)
         if reason:
             raise ValueError(f"this run's step cannot be captured: {reason}")
-        self.trainer = trainer
+        if warmup is not None and trainer.device.type != "cuda":
+            raise ValueError("only a CUDA step can be captured")
+        self.trainer, self.warmup = trainer, warmup
         self.batches = trainer.batches = DeviceBatches(trainer.batches, trainer.cfg.n_critic)
         if trainer.ema is not None:
             trainer.ema = DeviceEMA(trainer.ema, trainer.device)
-        if trainer.device.type == "cuda":
-            for opt in (trainer.opt_g, trainer.opt_d):
-                set_capturable(opt, True)
         self.graph: Any = None
         self.stats: dict[str, torch.Tensor] = {}
+        self.reloaded()
+
+    def reloaded(self) -> None:
+        """After the trainer's state was loaded again: drop the graph (it is recorded again after
+        ``warmup`` more steps) and set Adam's mode anew (a checkpoint carries it, and eager CPU Adam
+        refuses the capturable one)."""
+        self.graph, self.warmed = None, 0
+        for opt in (self.trainer.opt_g, self.trainer.opt_d):
+            ensure_capturable(opt, self.trainer.device.type == "cuda")
 
     def __call__(self) -> dict[str, torch.Tensor]:
         """One step; the tensors returned are overwritten by the next replay: read them before it."""
         self.batches.prepare()
         if self.graph is None:
-            return self.trainer.train_step()
+            if self.warmup is None:
+                return self.trainer.train_step()
+            if self.warmed < self.warmup:
+                return self._warm_step()
+            self._record()
         self.graph.replay()
         self.trainer.step += 1
         return self.stats
 
     def capture(self, warmup: int = 3) -> None:
-        """CUDA only: ``warmup`` steps on a side stream (real steps, they count; they give Adam its
-        state and the allocator its blocks), then one step recorded, not run."""
+        """CUDA only: ``warmup`` steps now (real steps, they count), then one step recorded, not run."""
+        if self.trainer.device.type != "cuda":
+            raise ValueError("only a CUDA step can be captured")
+        self.warmup, self.warmed = warmup, 0
+        for _ in range(warmup):
+            self()
+        self._record()
+
+    def _warm_step(self) -> dict[str, torch.Tensor]:
+        """An eager step on a side stream, as capture wants its warm-up (it gives Adam its state and
+        the allocator its blocks)."""
         t = self.trainer
         side = torch.cuda.Stream(t.device)
         side.wait_stream(torch.cuda.current_stream(t.device))
         with torch.cuda.stream(side):
-            for _ in range(warmup):
-                self()
+            stats = t.train_step()
         torch.cuda.current_stream(t.device).wait_stream(side)
+        self.warmed += 1
+        return stats
+
+    def _record(self) -> None:
+        t = self.trainer
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
             self.stats = t.train_step()

@@ -14,6 +14,7 @@ from gans.data.images import Batches, check_shape, load_images
 from gans.diagnostics.critic import CriticTraining
 from gans.diagnostics.diagnoser import Diagnoser
 from gans.training.compile import compiled, first_compiled_step
+from gans.training.cuda_graph import TrainingStep
 from gans.training.distributed import Ranks, sync_batch_statistics
 from gans.training.divergence import check_finite, roll_back
 from gans.training.ema import EMA
@@ -172,8 +173,9 @@ class Trainer:
             if self.step == 0 and self.last_path is None:  # new: the untrained networks are a baseline and resume point
                 self.after_step({}, log, tracker, bar, stopping=False)
             start = StartLine(self.cfg, self.device, self.run_dir, self.step, self.ranks.world)
+            step = TrainingStep(self)  # train_step, or with --cuda-graph its captured (or device-resident) form
             while self.step < self.cfg.steps:
-                stats = self.train_step()
+                stats = step()
                 bar.update(1)
                 if main and (line := start.after(self.step)):
                     self.say(line)
@@ -181,6 +183,7 @@ class Trainer:
                     self.after_step(stats, log, tracker, bar, stopping=bool(stop.signum))
                 except Diverged as error:
                     roll_back(self, error, log, bar)
+                    step.reloaded()  # a captured step holds the old optimizer state and learning rate
                     continue
                 if stop.signum:
                     raise Interrupted(stop.signum, self.step, self.last_path)

@@ -252,3 +252,13 @@ def test_replays_equal_eager_steps_on_cuda(cfg, monkeypatch):
     assert graphed.step == eager.step == STEPS
     assert_same(got, expected[3:], "losses")
     assert_same(graphed.state_dict(), eager.state_dict(), "checkpoint")
+
+
+def test_only_a_cuda_step_is_captured(cfg):
+    """On the CPU the static step runs eagerly; asking it to capture is refused at once, not mid-run."""
+    with pytest.raises(ValueError, match="CUDA"):
+        StaticStep(Trainer(cfg()), warmup=3)
+    step = StaticStep(Trainer(cfg()))
+    with pytest.raises(ValueError, match="CUDA"):
+        step.capture()
+    assert step.graph is None and step.trainer.step == 0
