@@ -190,10 +190,12 @@ def rotate(ways: list[Way], args: argparse.Namespace, dev: torch.device, deadlin
     """Blocks of --steps steps, every way in turn, for --pairs rounds or until the deadline (>= 1 round)."""
     live = [w for w in ways if w.step]
     before = {id(w): w.param.detach().clone() for w in live if w.param is not None}
-    for r in range(args.pairs):
-        if r and time.monotonic() > deadline:
-            print(f"note: budget reached after {r} of {args.pairs} rounds")
-            return r
+    rounds = 0
+    for rounds in range(1, args.pairs + 1):
+        if rounds > 1 and time.monotonic() > deadline:
+            rounds -= 1
+            print(f"note: budget reached after {rounds} of {args.pairs} rounds")
+            break
         for w in live:
             sync(dev)
             t = time.perf_counter()
@@ -205,12 +207,14 @@ def rotate(ways: list[Way], args: argparse.Namespace, dev: torch.device, deadlin
         moved = w.param is None or not torch.equal(before[id(w)], w.param.detach())
         checks = ["finite" if w.finite() else "NOT FINITE", "weights moved" if moved else "WEIGHTS DID NOT MOVE", w.graph()]
         w.note = ", ".join(c for c in checks if c)
-    return args.pairs
+    return rounds
 
 
 def train_section(args, dev, dry, deadline, tmp) -> list[str]:
     data, failures = images(), []
     ways = [trainer_way("eager (baseline)", args, data, f"{tmp}/eager")]
+    if ways[0].step is None:
+        raise RuntimeError(f"the eager baseline: {ways[0].note}")
     optional = [("eager + bf16", {"precision": "bf16"}), ("eager + channels-last", {"channels_last": True}),
                 ("cuda-graph", {"cuda_graph": True}), ("cuda-graph + bf16", {"cuda_graph": True, "precision": "bf16"})]
     for name, extra in optional:
@@ -357,8 +361,8 @@ def study_section(args, dev, dry, deadline, tmp: Path) -> list[str]:
                         f"{sum(o['steps'] for o in outs) / (end - start):.1f} | {gain} | {overlap:.0%} | "
                         f"{', '.join(c for c in ('finite', outs[0]['graph']) if c)} |")
     print(f"\nN training runs at once on one device, separate processes (SNGAN, width {args.width:g}, batch "
-          f"{args.batch}, n_critic {args.n_critic}), {args.study_steps} timed steps each after {args.warmup} "
-          f"warm-up steps{dry}")
+          f"{args.batch}, n_critic {args.n_critic}), {args.study_steps} timed steps each after "
+          f"{max(args.warmup, WARMUP + 1)} warm-up steps{dry}")
     print("| way | runs | each run ms / step, median [min-max] | aggregate steps/s | aggregate ms / step | "
           "steps/s over the joint window | throughput vs 1 run | timed windows overlap | checks |\n" + "|---" * 9 + "|")
     print("\n".join(rows))
@@ -396,7 +400,7 @@ def child(spec_json: str, index: str) -> None:
 def describe(dev: torch.device) -> str:
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     if dev.type == "cuda":
-        name = f"{torch.cuda.get_device_name(dev)}, CUDA {torch.version.cuda}"
+        name = f"{torch.cuda.get_device_name(dev)}, CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}"
     else:
         name = f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
     return (f"device: {name}; torch {torch.__version__}; commit {commit.stdout.strip() or 'unknown'}; "
