@@ -221,7 +221,7 @@ def test_params_come_from_what_runs_stored_not_from_networks(tmp_path, monkeypat
 
 def test_report_files_leave_out_figures_with_nothing_to_show(runs, tmp_path):
     written = compare(runs, tmp_path / "report")  # no training-time FID, no sample grids
-    assert set(written) == {"table.md", "table.csv", "losses.png", "report.html"}
+    assert set(written) == {"table.md", "table.csv", "losses.png", "report.html", "pairs.md"}  # three systems: every pair
     assert not (tmp_path / "report" / "fid_vs_step.png").exists() and not (tmp_path / "report" / "samples.png").exists()
     page = written["report.html"].read_text()
     assert page.count("data:image/png;base64,") == 1 and page.count("<table>") == 2
