@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from gans.analysis.sweep import DRAW, system_of
+from gans.analysis.sweep import draw_of, system_of
 
 BOOTSTRAP = 2000
 SHORT_LIST = 3  # samples/study/PROTOCOL.md: each system's best draws re-run at more seeds
@@ -53,11 +53,11 @@ def draws(rows: Sequence[Any]) -> list[Draw]:
     out = []
     for row in rows:
         system, setting = system_of(row.system)
-        if setting.startswith(f"{DRAW}="):
+        if (draw := draw_of(row.system)) is not None:
             # a draw whose run diverged is a failed draw (PROTOCOL.md): +inf, never the best
             scores = {k: (v[0] if (v := row.numbers[k].values) else (math.inf if row.numbers[k].excluded else None))
                       for k, _, _ in SCORES}
-            out.append(Draw(system, int(setting.partition("=")[2]), setting, scores["kid"], scores["fid"]))
+            out.append(Draw(system, draw, setting, scores["kid"], scores["fid"]))
     return out
 
 

@@ -94,12 +94,10 @@ def _settings(runs: Sequence[RunDir]) -> dict[int, str]:
     """Each search draw's configuration as text, from its runs' resolved configs."""
     out = {}
     for r in runs:
-        _, setting = sweep.system_of(r.cfg.system)
-        if setting.startswith(f"{sweep.DRAW}="):
+        if (draw := sweep.draw_of(r.cfg.system)) is not None:
             c = r.cfg
-            out[int(setting.partition("=")[2])] = (f"lr {c.lr:.3g}, betas ({c.betas[0]:g}, {c.betas[1]:g}), "
-                                                   f"n-critic {c.n_critic}, init D {c.init} / G {c.generator_init}, "
-                                                   f"{c.d_pass} pass")
+            out[draw] = (f"lr {c.lr:.3g}, betas ({c.betas[0]:g}, {c.betas[1]:g}), n-critic {c.n_critic}, "
+                         f"init D {c.init} / G {c.generator_init}, {c.d_pass} pass")
     return out
 
 
@@ -120,7 +118,7 @@ def _selection(rows: Sequence[SystemRow], runs: Sequence[RunDir], searched: Sequ
         if stored is not None:
             text("short-list.toml", selection.short_list_study(searched, selection.drawn_flags(runs, stored), stored))
         return made
-    drawn = [r for r in rows if sweep.system_of(r.system)[1].startswith(f"{sweep.DRAW}=")]
+    drawn = [r for r in rows if sweep.draw_of(r.system) is not None]
     per_seed = lambda key: {r.system: [*r.numbers[key].values, *[math.nan] * r.numbers[key].excluded] for r in drawn}
     chosen = selection.picks(searched, per_seed("kid"), per_seed("fid"))
     text("picks.md", selection.markdown(chosen, list(dict.fromkeys(d.system for d in searched))))

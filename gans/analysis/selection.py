@@ -12,14 +12,13 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import tomli_w
 
 from gans.analysis.budget import Draw, short_list
 from gans.analysis.rundirs import RunDir
-from gans.analysis.sweep import DRAW, SWEPT, system_of
+from gans.analysis.sweep import SWEPT, draw_of
 from gans.config import FIELDS
 
 SHORT_LIST_SEEDS = [1, 2, 3]
@@ -30,7 +29,7 @@ STUDY_FILE = "study.toml"  # what `gans study` stores in OUT, beside OUT/runs/ (
 
 
 def searched(run: RunDir) -> bool:
-    return system_of(run.system)[1].startswith(f"{DRAW}=")
+    return draw_of(run.system) is not None
 
 
 def stored_study(runs: Sequence[RunDir]) -> dict[str, Any] | None:

@@ -37,13 +37,20 @@ class SweepPoint:
         return None if self.learned_worst is None else self.learned_worst <= LEARNS
 
 
+def draw_of(name: str) -> int | None:
+    """The draw of a searched system's name (system@draw=NN -> NN); None for any other name."""
+    _, setting = system_of(name)
+    key, eq, value = setting.partition("=")
+    return int(value) if key == DRAW and eq and value.isdigit() else None
+
+
 def points(rows: Sequence[Any]) -> list[SweepPoint]:
     """The swept rows (compare's SystemRow, which imports this module) as points, in the table's
     order; rows without a setting are left out."""
     out = []
     for row in rows:
         system, setting = system_of(row.system)
-        if setting and not setting.startswith(f"{DRAW}="):  # a search's draws are budget.md's
+        if setting and draw_of(row.system) is None:  # a search's draws are budget.md's
             s = row.numbers["fid"].seeds
             out.append(SweepPoint(system, setting, s.mean if s else None, s.n if s else 0, row.learned_worst))
     return out
