@@ -9,7 +9,8 @@ On a lent machine ../shared does not travel: first copy it into the checkout (`m
 
 1. train: the project's Trainer (built as bench/train_step.py builds it), SNGAN standard CNN, width 1,
    batch 64, n_critic 5, whole steps: eager fp32 (the baseline), eager + bf16, eager + channels-last
-   and --cuda-graph (the step Trainer.fit calls: captured on CUDA, run eagerly elsewhere) fp32 and bf16.
+   and --cuda-graph (the step Trainer.fit calls: captured on CUDA, run eagerly elsewhere) with each of
+   fp32, bf16, channels-last and both.
 2. reference: ../shared/bench/gpu_limit.py's make() and step_fn(), captured here as its main() does
    (cudnn.benchmark on while they run, as there): eager, graph, graph + bf16. The ways of 1 and 2 take
    turns, a block of --steps steps each per round, for --pairs rounds: ms/step is the median over
@@ -216,7 +217,9 @@ def train_section(args, dev, dry, deadline, tmp) -> list[str]:
     if ways[0].step is None:
         raise RuntimeError(f"the eager baseline: {ways[0].note}")
     optional = [("eager + bf16", {"precision": "bf16"}), ("eager + channels-last", {"channels_last": True}),
-                ("cuda-graph", {"cuda_graph": True}), ("cuda-graph + bf16", {"cuda_graph": True, "precision": "bf16"})]
+                ("cuda-graph", {"cuda_graph": True}), ("cuda-graph + bf16", {"cuda_graph": True, "precision": "bf16"}),
+                ("cuda-graph + channels-last", {"cuda_graph": True, "channels_last": True}),
+                ("cuda-graph + bf16 + channels-last", {"cuda_graph": True, "precision": "bf16", "channels_last": True})]
     for name, extra in optional:
         try:
             ways.append(trainer_way(name, args, data, f"{tmp}/{len(ways)}", **extra))
