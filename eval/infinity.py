@@ -33,13 +33,14 @@ def default_sizes(n: int, points: int = 4) -> tuple[int, ...]:
 
 
 def fid_infinity(features: torch.Tensor, reference: tuple[np.ndarray, np.ndarray], sizes: Sequence[int],
-                 seed: int = 2020) -> FidCurve:
+                 seed: int = 2020, device: torch.device | str | None = None) -> FidCurve:
     """FID of ``features`` against ``reference`` (mu, sigma) at each of ``sizes`` (each at most the
     feature count, at least two distinct), extrapolated to 1/N = 0."""
     sizes = tuple(int(n) for n in sizes)
     if len(set(sizes)) < 2 or max(sizes) > len(features) or min(sizes) < 2:
         raise ValueError(f"FID-infinity needs at least two distinct sample counts in [2, {len(features)}], got {sizes}")
     rng = np.random.default_rng(seed)
-    fids = tuple(float(fid(features[torch.from_numpy(rng.permutation(len(features))[:n])], reference)) for n in sizes)
+    fids = tuple(float(fid(features[torch.from_numpy(rng.permutation(len(features))[:n])], reference, device))
+                 for n in sizes)
     slope, intercept = np.polyfit(1.0 / np.array(sizes, dtype=float), np.array(fids), 1)
     return FidCurve(sizes, fids, float(intercept), float(slope))

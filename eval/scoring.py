@@ -69,20 +69,20 @@ def _timed(batches: Iterable[torch.Tensor], total: int, slow: Callable[[int, flo
 def score(feats: dict[str, torch.Tensor], ref: Reference, protocol: Protocol,
           device: torch.device | str = "cpu") -> dict[str, float | None]:
     """IS, FID, KID and PRDC of one feature set; None where the weights or the reference cannot
-    give it. PRDC's distances are computed on ``device`` (float64: fast on a GPU, minutes on a CPU
-    at 50,000 samples)."""
+    give it. FID's statistics, KID's kernels and PRDC's distances are computed on ``device`` (float64:
+    fast on a GPU, minutes on a CPU at 50,000 samples)."""
     row: dict[str, float | None] = {}
     if "logits_unbiased" in feats:
         row["is_mean"], row["is_std"] = inception_score(feats["logits_unbiased"], protocol.is_splits,
                                                         protocol.is_shuffle, protocol.metric_seed)
-    row["fid"] = fid(feats["2048"], (ref.mu, ref.sigma))
+    row["fid"] = fid(feats["2048"], (ref.mu, ref.sigma), device)
     sizes = sorted({n for n in protocol.fid_sizes if 2 <= n <= len(feats["2048"])})
     if len(sizes) >= 2:
-        c = fid_infinity(feats["2048"], (ref.mu, ref.sigma), sizes, protocol.metric_seed)
+        c = fid_infinity(feats["2048"], (ref.mu, ref.sigma), sizes, protocol.metric_seed, device)
         row["fid_infinity"], row["fid_curve"] = c.infinity, [[n, f] for n, f in zip(c.sizes, c.fids)]
     if ref.features is not None:
         row["kid_mean"], row["kid_std"] = kid(feats["2048"], ref.features, protocol.kid_subsets,
-                                              protocol.kid_subset_size, protocol.metric_seed)
+                                              protocol.kid_subset_size, protocol.metric_seed, device)
         k = protocol.prdc_k
         if min(len(ref.features), len(feats["2048"])) > k:  # k-NN radii need k other points
             p = prdc(ref.features, feats["2048"], k, device=device, real_radii=ref.knn_radii(k, device))

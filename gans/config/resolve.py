@@ -10,8 +10,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from gans.config.options import (CHANNELS_LAST_BY_DEVICE, FIELDS, RESUMABLE, TrainConfig, POSITIVE_FLOAT, POSITIVE_INT,
-                                 choices, field_name, flag)
+from gans.config.options import (CHANNELS_LAST_BY_DEVICE, CUDA_GRAPH_BY_DEVICE, FIELDS, POSITIVE_FLOAT,
+                                 POSITIVE_INT, RESUMABLE, TrainConfig, choices, field_name, flag)
 from gans.config.presets import PRESETS, SETTINGS
 from gans.core.errors import UserError
 
@@ -77,8 +77,10 @@ def resolve(flags: dict[str, Any], config_file: str | Path | None = None) -> Tra
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise UserError(f"unknown option {flag(unknown[0])}; see gans train --help")
-    if "channels_last" not in values:  # recorded resolved, so config.toml and checkpoints say which layout ran
-        values["channels_last"] = CHANNELS_LAST_BY_DEVICE[device_type(values.get("device", TrainConfig.device))]
+    kind = device_type(values.get("device", TrainConfig.device))
+    # recorded resolved, so config.toml and checkpoints say which layout and step ran
+    values.setdefault("channels_last", CHANNELS_LAST_BY_DEVICE[kind])
+    values.setdefault("cuda_graph", CUDA_GRAPH_BY_DEVICE[kind])
     cfg = TrainConfig(**{k: _coerce(k, v, "flag " + flag(k)) for k, v in values.items()})
     validate(cfg)
     if not cfg.out:
@@ -96,6 +98,7 @@ def resume_config(saved: dict[str, Any], changes: dict[str, Any], run_dir: str |
                         f"(only {', '.join(flag(k) for k in sorted(RESUMABLE))}); start a new run to change them")
     known = {k: v for k, v in saved.items() if k in FIELDS}
     known.setdefault("channels_last", False)  # saved before the field existed: those runs were contiguous
+    known.setdefault("cuda_graph", False)  # likewise: those runs stepped eagerly
     return resolve({**known, **changes, "out": str(run_dir)})
 
 

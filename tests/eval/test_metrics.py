@@ -91,3 +91,46 @@ def test_weights_from_environment_variable(inception_files, monkeypatch):
     detected = extractor.fmt
     assert detected == "state-dict"
     assert extractor(make_shapes(2))["2048"].shape == (2, 2048)
+
+
+def _mmd_by_loops(x, y):
+    """Unbiased MMD^2 with k(a, b) = (a.b / d + 1)^3, written out pair by pair (an independent form)."""
+    m, d = len(x), x.shape[1]
+    k = lambda a, b: (a @ b / d + 1) ** 3  # noqa: E731
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    xy = sum(k(x[i], y[j]) for i in range(m) for j in range(m)) / (m * m)
+    return xx + yy - 2 * xy
+
+
+def test_kid_subsets_equal_torch_fidelity_and_a_pair_by_pair_mmd():
+    """The GPU form of KID (run here on the CPU): the subsets torch-fidelity draws, scored in float64,
+    agree with torch-fidelity's float32 numpy estimator, and one subset with the MMD^2 written out."""
+    from gans.eval.metrics import kid_subsets
+
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(300, 64, generator=g) * 2  # non-negative like pool3 features, two different laws
+    b = torch.rand(250, 64, generator=g) * 2 + 0.1
+    ours = kid_subsets(a, b, subsets=7, size=40, seed=5, device="cpu")
+    ref = kid(a, b, subsets=7, subset_size=40, seed=5)  # no CUDA device: torch-fidelity's own function
+    assert ours[0] == pytest.approx(ref[0], rel=1e-5) and ours[1] == pytest.approx(ref[1], rel=1e-4)
+    assert abs(ours[0]) > 1e-3  # the two laws differ: a vanishing KID would make the check empty
+    rng = np.random.RandomState(5)  # torch-fidelity's draws: one subset of each side per round
+    x, y = a[rng.choice(300, 12, replace=False)].double(), b[rng.choice(250, 12, replace=False)].double()
+    one, spread = kid_subsets(a, b, subsets=1, size=12, seed=5, device="cpu")
+    assert one == pytest.approx(float(_mmd_by_loops(x, y)), rel=1e-12) and spread == 0.0
+
+
+def test_fid_on_a_device_argument_equals_the_default():
+    g = torch.Generator().manual_seed(1)
+    a, b = torch.randn(400, 32, generator=g), torch.randn(500, 32, generator=g) * 1.5 + 0.2
+    assert fid(a, b, device="cpu") == pytest.approx(fid(a, b), rel=1e-12)
+    assert fid(a[:20], b, "cpu") == pytest.approx(fid(a[:20], b), rel=1e-12)  # the sample form too
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_kid_and_fid_on_cuda_equal_the_cpu_references():
+    g = torch.Generator().manual_seed(2)
+    a, b = torch.rand(1200, 256, generator=g), torch.rand(1100, 256, generator=g) * 1.1
+    assert kid(a, b, 10, 1000, 3, "cuda")[0] == pytest.approx(kid(a, b, 10, 1000, 3)[0], rel=1e-4)
+    assert fid(a, b, "cuda") == pytest.approx(fid(a, b), rel=1e-9)
