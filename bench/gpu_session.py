@@ -161,8 +161,12 @@ def reference_ways(path: Path, args: argparse.Namespace, data: torch.Tensor, dev
             G, D, og, od = ref.make(0, args.width, str(dev), graph)
             real = fresh()
             step = ref.step_fn(G, D, og, od, real, k, b, bf16)
-            last = list(step())
-            if graph:
+            if not graph:
+                last = list(step())
+            else:  # warmed on a side stream only, as its main() does: a first step on the default stream
+                # kept autograd nodes of that stream alive, and on an H200 (torch 2.11) the capture then
+                # failed ("would make the legacy stream depend on a capturing blocking stream") and left
+                # the CUDA generator mid-capture, so every later step of the section failed too
                 s = torch.cuda.Stream(dev)
                 s.wait_stream(torch.cuda.current_stream(dev))
                 with torch.cuda.stream(s):
