@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -21,7 +21,8 @@ DEFINITIONS = {
              "(k-NN balls, k = protocol.prdc_k) against the reference features",
     "summary": "each number's mean and std over draws (is_std, fid_std, kid_std, precision_std, ... are "
                "stds over draws)",
-    "overall": "the same over the sources' summaries (one per training seed)",
+    "overall": "one entry per group of sources (the seeds of one system, at one step; never two systems): "
+               "the same over the group's summaries (one per training seed)",
 }
 
 # each summarized number and the name of its std over draws (or sources)
@@ -136,19 +137,21 @@ class Report:
     weights: Weights
     results: list[Result]
 
-    @property
-    def overall(self) -> Summary:
-        return Summary.of(r.summary for r in self.results)
+    def overall(self, groups: Mapping[str, Sequence[Result]] | None = None) -> list[dict[str, Any]]:
+        """Each group's summary over its sources (default: one group of them all, for a report whose
+        sources are one system's seeds)."""
+        return [{"group": label or None, "sources": len(group), **Summary.of(r.summary for r in group).to_json()}
+                for label, group in (groups or {"": self.results}).items()]
 
     def only(self, results: list[Result]) -> "Report":
         return dataclasses.replace(self, results=results)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, groups: Mapping[str, Sequence[Result]] | None = None) -> dict[str, Any]:
         return {"protocol": {**self.protocol.to_json(), "reference_stats": self.reference_stats,
                              "weights": dataclasses.asdict(self.weights)},
                 "definitions": DEFINITIONS,
                 "results": [r.to_json() for r in self.results],
-                "overall": {**self.overall.to_json(), "sources": len(self.results)}}
+                "overall": self.overall(groups)}
 
     @classmethod
     def from_json(cls, d: dict[str, Any], result: type[Result] = Result) -> "Report":

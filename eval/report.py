@@ -111,8 +111,10 @@ def csv_rows(report: Report, groups: Mapping[str, Sequence[Result]] | None = Non
     return [{k: row.get(k) for k in fields} for row in rows]
 
 
-def write_json(report: Report, path: Path) -> Path:
-    return write_atomic(path, lambda f: f.write((json.dumps(report.to_json(), indent=2) + "\n").encode()))
+def write_json(report: Report, path: Path, groups: Mapping[str, Sequence[Result]] | None = None) -> Path:
+    """The report as JSON; its "overall" block summarizes each of ``groups`` (see :func:`table`)."""
+    text = json.dumps(report.to_json(groups), indent=2) + "\n"
+    return write_atomic(path, lambda f: f.write(text.encode()))
 
 
 def read_json(path: Path, result: type[Result] = Result) -> Report:

@@ -113,7 +113,7 @@ def eval_cmd(checkpoints: tuple[str, ...], images: str | None, protocol: str, nu
     pools = _pools(results)
     click.echo(table(full, pools, RUN_LABELS))
     written = write_to_runs(full)
-    written += [write_json(full, Path(json_path))] if json_path else []
+    written += [write_json(full, Path(json_path), pools)] if json_path else []
     written += [write_csv(full, Path(csv_path), pools, RUN_LABELS)] if csv_path else []
     if written:
         click.echo("wrote " + ", ".join(map(str, written)))

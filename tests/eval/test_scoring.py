@@ -66,10 +66,11 @@ def test_report_round_trips_through_json(setup, tmp_path):
     assert back == rep
     raw = json.loads(path.read_text())
     assert raw["protocol"]["reference_count"] == 24 and raw["protocol"]["weights"]["format"] == "state-dict"
-    assert raw["overall"]["fid"] == pytest.approx(result.summary.fid) and raw["overall"]["fid_std"] == 0
+    (overall,) = raw["overall"]  # no groups given: one over all sources
+    assert overall["fid"] == pytest.approx(result.summary.fid) and overall["fid_std"] == 0
     rows = csv_rows(back)
     assert [r["row"] for r in rows] == ["draw 0", "over draws", "draw 0", "over draws", "over sources"]
-    assert "all 2 sources" in table(back) and raw["overall"]["sources"] == 2
+    assert "all 2 sources" in table(back) and overall["sources"] == 2 and overall["group"] is None
     assert back.results[0].summary.coverage is not None and rows[0]["precision"] == result.draws[0].precision
 
 
@@ -91,3 +92,15 @@ def test_a_reference_that_takes_minutes_is_reported_once_from_the_second_batch(m
     clock = iter([100.0, 101.0])
     list(scoring._timed(batches, 500, lambda n, per: calls.append((n, per))))
     assert len(calls) == 1  # 50 s: no warning
+
+
+def test_json_overall_summarizes_each_group_apart(setup, tmp_path):
+    """Two systems in one report: one overall entry each, never one mean over both."""
+    proto, inception, ref = setup
+    a = score_images(make_shapes(12, size=16, seed=3), inception, ref, proto, batch_size=5)
+    b = score_images(make_shapes(12, size=16, seed=4), inception, ref, proto, batch_size=5)
+    rep = report(proto, inception, ref, [a, a, b])
+    raw = json.loads(write_json(rep, tmp_path / "r.json", {"x": [a, a], "y": [b]}).read_text())
+    assert [(o["group"], o["sources"]) for o in raw["overall"]] == [("x", 2), ("y", 1)]
+    assert raw["overall"][0]["fid"] == pytest.approx(a.summary.fid)
+    assert raw["overall"][1]["fid"] == pytest.approx(b.summary.fid) and b.summary.fid != pytest.approx(a.summary.fid)

@@ -75,8 +75,9 @@ def test_repeated_draws_equal_torch_fidelity(capsys, two_runs, inception_files, 
         assert result["summary"]["fid"] == pytest.approx(np.mean(fids))
         assert result["summary"]["fid_std"] == pytest.approx(np.std(fids))
     means = [r["summary"]["fid"] for r in report["results"]]
-    assert report["overall"]["fid"] == pytest.approx(np.mean(means))
-    assert report["overall"]["fid_std"] == pytest.approx(np.std(means))
+    (overall,) = report["overall"]  # one system's seeds: one group
+    assert overall["fid"] == pytest.approx(np.mean(means)) and overall["sources"] == len(means)
+    assert overall["fid_std"] == pytest.approx(np.std(means))
     # the run directories get their own results; the CSV has a row per draw plus the summaries
     own = json.loads((runs[0] / "eval.json").read_text())
     assert own["results"][0]["draws"] == report["results"][0]["draws"]
