@@ -5,7 +5,8 @@ each run ``system@draw=NN``. Lucic et al. 2018 and compare_gan rank systems by t
 by one tuned point, since a system whose good settings are rare needs more of the budget to find
 them. For k = 1..K the expectation is exact: with the K scores sorted, x_(1) <= ... <= x_(K), the
 best of k configurations drawn from them without replacement is x_(i) with probability
-C(K - i, k - 1) / C(K, k). The band is a 95% percentile bootstrap over the K configurations. The
+C(K - i, k - 1) / C(K, k). The band is a 95% percentile bootstrap over the K configurations (one-sided
+near k = K, where a resample's minimum cannot fall below the observed one; the table says so). The
 score is KID (lower is better), the study's primary endpoint; FID is drawn beside it.
 """
 from __future__ import annotations
@@ -140,7 +141,9 @@ def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None) -> s
         lines.append(f"| {n} | " + " | ".join(row) + (f" | {settings.get(n, '')} |" if settings else " |"))
     lines += ["", "Expected best among k configurations drawn without replacement from the system's K scored ones "
               f"(exact order statistics), with a 95% percentile bootstrap band over the K ({BOOTSTRAP} resamples). "
-              "Every system ran the same draws (a paired design). Lower is better."]
+              "Every system ran the same draws (a paired design). Lower is better. Near k = K the band understates "
+              "the uncertainty: a resample's best is never below the best score observed (a bootstrap of a "
+              "minimum), so there the band's lower end is that score."]
     return "\n".join(lines) + "\n"
 
 
