@@ -34,7 +34,7 @@ def study(config_file: str | None, out: str, systems: str | None, seeds: str | N
       gans study --out runs/study          (continue a stopped study)
     """
     from gans.study.runner import run_study
-    from gans.study.spec import from_options
+    from gans.study.options import from_options
 
     chosen = from_options(Path(out), config_file, systems, seeds, jobs, executor, train_pairs, eval_pairs)
     run_study(Path(out), chosen, say=click.echo, threads=threads)

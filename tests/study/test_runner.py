@@ -7,7 +7,8 @@ import torch
 from gans.runs import checkpoint as ckpt_io
 from gans.cli import main
 from gans.core.errors import UserError
-from gans.study.spec import Study, load_or_create, run_configs
+from gans.study.options import load_or_create
+from gans.study.spec import Study, run_configs
 
 STUDY = """
 seeds = [0, 1]
