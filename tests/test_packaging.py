@@ -111,7 +111,6 @@ def test_every_import_is_a_declared_dependency():
             assert DISTRIBUTIONS[top] in declared, f"{name} imports {top}: declare {DISTRIBUTIONS[top]} in pyproject"
 
 
-@pytest.mark.slow
 def test_one_namespace_after_install(tmp_path):
     """Outside the checkout, the folders are only reachable as gans.*; python -m gans is the CLI."""
     code = ("import importlib.util as u, gans.models, gans.eval, gans.losses; "

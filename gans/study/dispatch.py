@@ -15,12 +15,15 @@ from gans.core import chaos
 from gans.core.errors import UserError
 from gans.core.signals import StopSignals
 from gans.runs.layout import DIVERGED
+from gans.study.executor import submit
 from gans.study.job import RunJob
 from gans.study.jobfiles import JobFiles
 from gans.study.progress import RUNNING_EVERY, run_progress
 from gans.study.spec import Study
 from gans.study.status import RunStatus
 from gans.study.train_and_score import run_job
+
+CONTROLLER_LOG = "controllers.err"  # local jobs' controllers' own stderr (see executor.submit)
 
 
 def error_line(text: str, fallback: str) -> str:
@@ -69,7 +72,8 @@ def run_jobs(study: Study, todo: list[TrainConfig], attached: dict[str, Any], jo
                 while pending and len(running) < study.jobs and not stop.signum:
                     cfg = pending.pop(0)
                     executor = executor or make_executor()
-                    job = executor.submit(RunJob(run_job, cfg.to_dict(), toml, threads, str(jobs_dir)))
+                    job = submit(executor, RunJob(run_job, cfg.to_dict(), toml, threads, str(jobs_dir)),
+                                 Path(jobs_dir) / CONTROLLER_LOG)
                     files[cfg.run_name].submitted(study.executor, str(job.job_id))
                     running[job] = cfg
                     statuses[cfg.run_name].state = "running"

@@ -2,8 +2,11 @@
 CPU threads each."""
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
+from typing import Any, Iterator
 
 import submitit
 import torch
@@ -23,6 +26,31 @@ def make_executor(study: Study, folder: Path, threads: int) -> submitit.Executor
         gpus = 1 if os.environ.get("CUDA_VISIBLE_DEVICES", "") != "" or torch.cuda.is_available() else 0
         ex.update_parameters(timeout_min=study.timeout_min, gpus_per_node=gpus)
     return ex
+
+
+def submit(executor: submitit.Executor, job: Any, controller_log: Path) -> submitit.Job:
+    """``executor.submit(job)``. A local job's controller process inherits the driver's stderr, and on
+    Ctrl-C (its cancel is a SIGINT) it printed a KeyboardInterrupt traceback under the study's one-line
+    stop message: its stderr goes to ``controller_log`` instead (the job's own output has its log files)."""
+    if not isinstance(executor, submitit.LocalExecutor):
+        return executor.submit(job)
+    with _stderr_to(controller_log):
+        return executor.submit(job)
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """File descriptor 2 points at ``path`` (appended) while a child process is started, then back."""
+    sys.stderr.flush()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = os.dup(2)
+    with open(path, "ab") as f:
+        os.dup2(f.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def job_threads(study: Study, requested: int | None = None) -> Threads:

@@ -31,7 +31,6 @@ def test_a_point_kills_only_at_the_passage_named(monkeypatch):
     assert killed == [signal.SIGKILL]
 
 
-@pytest.mark.slow  # a subprocess
 def test_the_named_passage_kills_and_no_earlier_one():
     code = ("from gans.core import chaos\n"
             "for i in range(5):\n"

@@ -18,7 +18,6 @@ def image_sets():
     return a, b
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["torch-fidelity", "pytorch-fid"])
 def test_equals_torch_fidelity(inception_files, image_sets, fmt):
     import torch_fidelity
@@ -84,7 +83,6 @@ def test_torchscript_formats_give_the_same_features(inception_files, torchscript
             assert "logits_unbiased" not in fa  # feature-only export: FID and KID, no IS
 
 
-@pytest.mark.slow
 def test_weights_from_environment_variable(inception_files, monkeypatch):
     monkeypatch.setenv("GANS_INCEPTION_WEIGHTS", str(inception_files["pytorch-fid"]))
     extractor = open_inception(None)

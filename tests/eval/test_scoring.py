@@ -56,7 +56,6 @@ def test_any_callable_is_a_draw_source(setup):
     assert summary.fid_std == pytest.approx(np.std([d.fid for d in draws]))
 
 
-@pytest.mark.slow
 def test_report_round_trips_through_json(setup, tmp_path):
     proto, inception, ref = setup
     result = score_images(make_shapes(12, size=16, seed=3), inception, ref, proto, batch_size=5)

@@ -129,7 +129,6 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, message):
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.slow
 def test_missing_weights_and_bad_statistics_fail_before_work(capsys, two_runs, inception_files, tmp_path):
     runs, _ = two_runs
     code, _, err = _eval(capsys, ["--checkpoint", str(runs[0]), "--inception-weights", str(tmp_path / "none.pth")])

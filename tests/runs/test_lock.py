@@ -34,7 +34,6 @@ time.sleep(120)
 """
 
 
-@pytest.mark.slow  # a second process
 def test_a_live_holder_is_refused_by_name_and_a_dead_one_holds_nothing(tmp_path):
     run = tmp_path / "run"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(run)], stdout=subprocess.PIPE, text=True)

@@ -36,7 +36,6 @@ def test_a_live_process_that_is_not_this_studys_controller_is_not_attached(tmp_p
     assert not controller_alive(os.getpid(), tmp_path)  # alive, but pytest, not submitit's controller
 
 
-@pytest.mark.slow  # a second process
 def test_a_live_controller_of_this_folder_is_attached(tmp_path):
     # a stand-in with the controller's command line (python -m submitit.local._local FOLDER)
     fake = tmp_path / "submitit" / "local"
@@ -136,4 +135,38 @@ def test_a_driver_started_again_waits_on_the_job_still_running_instead_of_starti
         try:  # whatever of the first driver's group is left (its job, when the test failed part-way)
             os.killpg(first.pid, signal.SIGKILL)
         except ProcessLookupError:  # the group is gone: the job ended with the study, as it should
+            pass
+
+
+def test_ctrl_c_stops_a_study_in_one_line_without_the_controllers_traceback(tmp_path, inception_files):
+    """submitit's local controller, cancelled by a SIGINT, raised KeyboardInterrupt into the stderr it
+    inherited from the driver: a traceback under the study's one-line stop message."""
+    import numpy as np
+
+    from gans.data.shapes import make_shapes
+
+    data = tmp_path / "data.npz"
+    np.savez(data, x=make_shapes(64, size=16, seed=1).numpy())
+    config = tmp_path / "study.toml"
+    config.write_text(LONG_STUDY.format(data=data, weights=inception_files["torch-fidelity"]))
+    out = tmp_path / "study"
+    cmd = [sys.executable, "-m", "gans", "study", "--config", str(config), "--out", str(out)]
+    driver = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True)
+    try:
+        _lines_until(driver, "started sngan-seed0")
+        deadline = time.time() + 240
+        while not (out / "runs" / "sngan-seed0" / "metrics.jsonl").exists():  # the job is training
+            assert time.time() < deadline
+            time.sleep(0.05)
+        driver.send_signal(signal.SIGINT)
+        rest = driver.communicate(timeout=120)[0]
+        assert driver.returncode == 2 and "study stopped; 1 running job(s) cancelled" in rest
+        assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+        time.sleep(2)  # the controller writes its last words as it exits
+        assert "KeyboardInterrupt" in (out / "jobs" / "controllers.err").read_text()  # kept, not lost
+    finally:
+        try:
+            os.killpg(driver.pid, signal.SIGKILL)
+        except ProcessLookupError:
             pass

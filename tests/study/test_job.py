@@ -52,7 +52,6 @@ def _lock_holder(run) -> int | None:
     return int(pid)
 
 
-@pytest.mark.slow  # a study: a driver, two jobs, one requeued, Inception at 299 px
 def test_a_job_stopped_as_on_timeout_checkpoints_requeues_and_ends_bitwise_equal(tmp_path, inception_files):
     data = tmp_path / "data.npz"
     np.savez(data, x=make_shapes(64, size=16, seed=1).numpy())

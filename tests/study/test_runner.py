@@ -120,7 +120,6 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
     assert [r["step"] for r in json.loads((stopped / "eval.json").read_text())["results"]] == [0, 4]
 
 
-@pytest.mark.slow
 def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path, inception_files):
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"not a zip file")  # there, so the study starts; unreadable, so the job fails

@@ -53,7 +53,6 @@ def _final_weights(run_dir):
     return state["G"], state["D"]
 
 
-@pytest.mark.slow
 def test_sigkill_then_resume_is_bitwise_equal(tiny_flags, tmp_path):
     flags = {**tiny_flags, "preset": "msngan"}
     flags.pop("steps"), flags.pop("out")
@@ -79,7 +78,6 @@ def test_sigkill_then_resume_is_bitwise_equal(tiny_flags, tmp_path):
     assert steps == list(range(5, STEPS + 1, 5))
 
 
-@pytest.mark.slow
 def test_sigterm_saves_a_loadable_checkpoint_and_exits_nonzero(tiny_flags, tmp_path):
     flags = {**tiny_flags, "preset": "sngan"}
     flags.pop("steps"), flags.pop("out")
