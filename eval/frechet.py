@@ -64,10 +64,16 @@ def frechet_distance_to_samples(x: Any, mu2: Any, sigma2: Any, device: torch.dev
     return float(diff @ diff + tr1 + s2.trace() - 2 * tr_covmean)
 
 
-def statistics(features: Any, device: torch.device | str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and unbiased covariance (as pytorch-fid and torch-fidelity compute them), in float64,
-    computed on ``device``, returned as numpy arrays (pytorch-fid's stats-file layout)."""
+def moments(features: Any, device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and unbiased covariance (as pytorch-fid and torch-fidelity compute them), float64 tensors
+    on ``device``, where :func:`frechet_distance` takes them without a copy."""
     f = _f64(features, device)
     mu = f.mean(dim=0)
     xc = f - mu
-    return mu.cpu().numpy(), (xc.T @ xc / (len(f) - 1)).cpu().numpy()
+    return mu, xc.T @ xc / (len(f) - 1)
+
+
+def statistics(features: Any, device: torch.device | str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`moments` as numpy arrays (pytorch-fid's stats-file layout)."""
+    mu, sigma = moments(features, device)
+    return mu.cpu().numpy(), sigma.cpu().numpy()

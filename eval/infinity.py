@@ -32,8 +32,8 @@ def default_sizes(n: int, points: int = 4) -> tuple[int, ...]:
     return tuple(int(round(n * (i + 1) / points)) for i in range(points))
 
 
-def fid_infinity(features: torch.Tensor, reference: tuple[np.ndarray, np.ndarray], sizes: Sequence[int],
-                 seed: int = 2020, device: torch.device | str | None = None) -> FidCurve:
+def fid_infinity(features: torch.Tensor, reference: tuple[np.ndarray | torch.Tensor, np.ndarray | torch.Tensor],
+                 sizes: Sequence[int], seed: int = 2020, device: torch.device | str | None = None) -> FidCurve:
     """FID of ``features`` against ``reference`` (mu, sigma) at each of ``sizes`` (each at most the
     feature count, at least two distinct), extrapolated to 1/N = 0."""
     sizes = tuple(int(n) for n in sizes)

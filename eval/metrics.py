@@ -11,7 +11,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from gans.eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
+from gans.eval.frechet import frechet_distance, frechet_distance_to_samples, moments
 from gans.eval.inception import Extractor
 
 
@@ -68,7 +68,7 @@ def fid(features_a: torch.Tensor | tuple, features_b: torch.Tensor | tuple,
     training-time samples) goes through the sample form, which keeps float64 accuracy there.
     """
     def stats(x: torch.Tensor | tuple) -> tuple:
-        return x if isinstance(x, tuple) else statistics(x, device)
+        return x if isinstance(x, tuple) else moments(x, device)  # stays on the device, no host round trip
 
     # the distance is symmetric: the smaller sample set, if any, takes the sample form
     a, b = sorted((features_a, features_b), key=lambda x: len(x) if not isinstance(x, tuple) else float("inf"))

@@ -137,11 +137,16 @@ class Report:
     weights: Weights
     results: list[Result]
 
-    def overall(self, groups: Mapping[str, Sequence[Result]] | None = None) -> list[dict[str, Any]]:
-        """Each group's summary over its sources (default: one group of them all, for a report whose
-        sources are one system's seeds)."""
-        return [{"group": label or None, "sources": len(group), **Summary.of(r.summary for r in group).to_json()}
+    def groups(self, groups: Mapping[str, Sequence[Result]] | None = None
+               ) -> list[tuple[str, Sequence[Result], Summary]]:
+        """Each group of sources with its summary over their summaries (default: one group of them all,
+        for a report whose sources are one system's seeds). The table, the CSV and the JSON read this."""
+        return [(label, group, Summary.of(r.summary for r in group))
                 for label, group in (groups or {"": self.results}).items()]
+
+    def overall(self, groups: Mapping[str, Sequence[Result]] | None = None) -> list[dict[str, Any]]:
+        return [{"group": label or None, "sources": len(group), **summary.to_json()}
+                for label, group, summary in self.groups(groups)]
 
     def only(self, results: list[Result]) -> "Report":
         return dataclasses.replace(self, results=results)

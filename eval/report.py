@@ -63,12 +63,12 @@ def table(report: Report, groups: Mapping[str, Sequence[Result]] | None = None, 
                 *(_fmt(getattr(s, key), getattr(s, f"{key}_std"), digits=3, measured=measured)
                   for key in ("precision", "recall", "density", "coverage")))
 
-    for label, group in (groups or {"": report.results}).items():
+    for label, group, summary in report.groups(groups):
         for r in group:
             rows.append(row(r.source, [_cell(getattr(r, k, None)) for k in labels.table], r.summary, len(r.draws) > 1))
         if len(group) > 1:
             rows.append(row(f"all {len(group)} {labels.what}" + (f" of {label}" if label else ""),
-                            [""] * len(labels.table), Summary.of(r.summary for r in group), True))
+                            [""] * len(labels.table), summary, True))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join([head] + ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
                                for r in rows])
@@ -102,11 +102,10 @@ def csv_rows(report: Report, groups: Mapping[str, Sequence[Result]] | None = Non
         for d in r.draws:
             rows.append({**base, **who, **d.to_json(), "row": f"draw {d.draw}"})
         rows.append({**base, **who, "row": "over draws", "num_samples": p.num_samples, **r.summary.to_json()})
-    for label, group in (groups or {"": report.results}).items():
+    for label, group, summary in report.groups(groups):
         if len(group) > 1:
             named = {labels.group: label or None} if labels.group else {"source": f"all {label}".rstrip()}
-            rows.append({**base, "source": "all", **named, "row": f"over {labels.what}",
-                         **Summary.of(r.summary for r in group).to_json()})
+            rows.append({**base, "source": "all", **named, "row": f"over {labels.what}", **summary.to_json()})
     fields = csv_fields(labels)
     return [{k: row.get(k) for k in fields} for row in rows]
 

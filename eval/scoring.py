@@ -75,10 +75,12 @@ def score(feats: dict[str, torch.Tensor], ref: Reference, protocol: Protocol,
     if "logits_unbiased" in feats:
         row["is_mean"], row["is_std"] = inception_score(feats["logits_unbiased"], protocol.is_splits,
                                                         protocol.is_shuffle, protocol.metric_seed)
-    row["fid"] = fid(feats["2048"], (ref.mu, ref.sigma), device)
+    # the reference statistics moved to the device once, not once per FID (FID-infinity computes several)
+    reference = tuple(torch.as_tensor(x).to(device=device, dtype=torch.float64) for x in (ref.mu, ref.sigma))
+    row["fid"] = fid(feats["2048"], reference, device)
     sizes = sorted({n for n in protocol.fid_sizes if 2 <= n <= len(feats["2048"])})
     if len(sizes) >= 2:
-        c = fid_infinity(feats["2048"], (ref.mu, ref.sigma), sizes, protocol.metric_seed, device)
+        c = fid_infinity(feats["2048"], reference, sizes, protocol.metric_seed, device)
         row["fid_infinity"], row["fid_curve"] = c.infinity, [[n, f] for n, f in zip(c.sizes, c.fids)]
     if ref.features is not None:
         row["kid_mean"], row["kid_std"] = kid(feats["2048"], ref.features, protocol.kid_subsets,

@@ -17,13 +17,11 @@ from gans.core.signals import StopSignals
 from gans.runs.layout import DIVERGED
 from gans.study.executor import submit
 from gans.study.job import RunJob
-from gans.study.jobfiles import JobFiles
+from gans.study.jobfiles import CONTROLLER_LOG, JobFiles
 from gans.study.progress import RUNNING_EVERY, run_progress
 from gans.study.spec import Study
 from gans.study.status import RunStatus
 from gans.study.train_and_score import run_job
-
-CONTROLLER_LOG = "controllers.err"  # local jobs' controllers' own stderr (see executor.submit)
 
 
 def error_line(text: str, fallback: str) -> str:
@@ -73,7 +71,7 @@ def run_jobs(study: Study, todo: list[TrainConfig], attached: dict[str, Any], jo
                     cfg = pending.pop(0)
                     executor = executor or make_executor()
                     job = submit(executor, RunJob(run_job, cfg.to_dict(), toml, threads, str(jobs_dir)),
-                                 Path(jobs_dir) / CONTROLLER_LOG)
+                                 jobs_dir / CONTROLLER_LOG)
                     files[cfg.run_name].submitted(study.executor, str(job.job_id))
                     running[job] = cfg
                     statuses[cfg.run_name].state = "running"

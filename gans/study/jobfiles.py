@@ -2,6 +2,7 @@
 
     RUN.jobid      "EXECUTOR JOB_ID" of the run's latest job (written by the driver at submission)
     RUN.requeues   how often that job was requeued (written by the job, before each requeue)
+    controllers.err  local jobs' controllers' own stderr (gans.study.executor.submit)
 
 so a driver started again finds the jobs still running and waits on them instead of starting a
 second writer, and shows how often each was requeued."""
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gans.core.files import write_atomic
+
+CONTROLLER_LOG = "controllers.err"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from gans.study.attach import controller_alive, live_job
-from gans.study.jobfiles import JobFiles
+from gans.study.jobfiles import CONTROLLER_LOG, JobFiles
 
 
 def test_job_files_round_trip_and_a_new_job_has_no_requeues(tmp_path):
@@ -164,7 +164,7 @@ def test_ctrl_c_stops_a_study_in_one_line_without_the_controllers_traceback(tmp_
         assert driver.returncode == 2 and "study stopped; 1 running job(s) cancelled" in rest
         assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
         time.sleep(2)  # the controller writes its last words as it exits
-        assert "KeyboardInterrupt" in (out / "jobs" / "controllers.err").read_text()  # kept, not lost
+        assert "KeyboardInterrupt" in (out / "jobs" / CONTROLLER_LOG).read_text()  # kept, not lost
     finally:
         try:
             os.killpg(driver.pid, signal.SIGKILL)
