@@ -105,12 +105,16 @@ def _fmt(x: float | None, scale: float) -> str:
     return "—" if x is None or not math.isfinite(x) else f"{x * scale:.1f}"
 
 
-def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None) -> str:
+def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None, k: int | None = None,
+             pending: str | None = None) -> str:
     """budget.md: the curves at k = 1, 3, 6, K; every draw's KID per system with the short list marked;
-    ``settings`` (draw -> its flags as text) adds what each draw was."""
+    ``settings`` (draw -> its flags as text) adds what each draw was; ``k``, the search's K, counts the
+    draws not run yet as missing; ``pending`` says why the search cannot short-list yet."""
     systems = list(dict.fromkeys(d.system for d in found))
     made = curves(found)
     lines = ["# Tuning budget: expected best score among k of each system's searched configurations", ""]
+    if pending:
+        lines += [f"**Not final:** {pending}. The curves below cover the draws scored so far.", ""]
     for key, label, scale in SCORES:
         rows = [c for c in made if c.score == key]
         if not rows:
@@ -121,7 +125,8 @@ def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None) -> s
         for c in rows:
             cells = [f"{c.expected[k - 1] * scale:.1f} [{c.low[k - 1] * scale:.1f}, {c.high[k - 1] * scale:.1f}]"
                      if k <= c.scored else "—" for k in marks]
-            lines.append(f"| {c.system} | {c.scored}" + (f" ({c.missing} missing)" if c.missing else "")
+            missing = k - c.scored if k else c.missing
+            lines.append(f"| {c.system} | {c.scored}" + (f" ({missing} missing)" if missing else "")
                          + " | " + " | ".join(cells) + " |")
         lines += [f"| {s} | 0: every draw failed or is unscored | " + " | ".join("—" for _ in marks) + " |"
                   for s in systems if s not in {c.system for c in rows}]

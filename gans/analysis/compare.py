@@ -9,7 +9,7 @@ import html
 import math
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from gans.analysis import budget, curve, pairs, selection, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
@@ -102,34 +102,50 @@ def _settings(runs: Sequence[RunDir]) -> dict[int, str]:
 
 
 def _selection(rows: Sequence[SystemRow], runs: Sequence[RunDir], searched: Sequence[budget.Draw],
-               out: Path) -> dict[str, Path]:
+               out: Path, say: Callable[[str], None]) -> dict[str, Path]:
     """A search: budget.md/png and stage 2's study file; a short list (the stored study has no
     [search]): each system's pick and stage 3's (samples/study/PROTOCOL.md, gans.analysis.selection).
-    Runs outside one study's folder get budget.md/png only: there is no stored setting to carry on."""
+    Runs outside one study's folder get budget.md/png only: there is no stored setting to carry on.
+    A stage's file is written only from the whole previous stage (else ``say`` tells why, and a file
+    an earlier report left in ``out`` is removed, so no stale stage is run)."""
     made: dict[str, Path] = {}
 
     def text(name: str, body: str) -> None:
         made[name] = write_atomic(out / name, lambda f: f.write(body.encode()))
 
+    def withheld(reason: str, *names: str) -> dict[str, Path]:
+        for name in names:
+            (out / name).unlink(missing_ok=True)
+        say(f"note: {reason}")
+        return made
+
     stored = selection.stored_study(runs)
     if stored is None or selection.is_search(stored):  # what k of the same K configurations buy each system
-        text("budget.md", budget.markdown(searched, _settings(runs)))
+        pending = selection.search_pending(searched, stored) if stored is not None else None
+        k = (int(stored["search"].get("k", 0)) or None) if stored is not None else None
+        text("budget.md", budget.markdown(searched, _settings(runs), k, pending))
         made["budget.png"] = budget.plot(searched, out / "budget.png")
+        if pending:
+            return withheld(pending, "short-list.toml")
         if stored is not None:
             text("short-list.toml", selection.short_list_study(searched, selection.drawn_flags(runs, stored), stored))
         return made
     drawn = [r for r in rows if sweep.draw_of(r.system) is not None]
     per_seed = lambda key: {r.system: [*r.numbers[key].values, *[math.nan] * r.numbers[key].excluded] for r in drawn}
+    if pending := selection.short_list_pending({s: len(v) for s, v in per_seed("kid").items()}, stored):
+        return withheld(pending, "picks.md", "confirm.toml")
     chosen = selection.picks(searched, per_seed("kid"), per_seed("fid"))
     text("picks.md", selection.markdown(chosen, list(dict.fromkeys(d.system for d in searched))))
     text("confirm.toml", selection.confirm_study(chosen, selection.drawn_flags(runs, stored), stored))
     return made
 
 
-def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> dict[str, Path]:
+def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
+            say: Callable[[str], None] = lambda line: None) -> dict[str, Path]:
     """Write table.md, table.csv, losses.png, samples.png and report.html to ``out`` (and
     fid_vs_step.png and fid_by_step.md where runs were scored in training; a figure with nothing to
-    show is left out); every system is tested against ``baseline`` (default: the first)."""
+    show is left out); every system is tested against ``baseline`` (default: the first). ``say``
+    gets a line for each file a study's stage is not ready to have (samples/study/PROTOCOL.md)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -153,7 +169,7 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None) -> di
         written["pairs.md"] = write_atomic(out / "pairs.md", lambda f: f.write(pairs.markdown(rows).encode()))
     searched = budget.draws(rows)
     if searched:
-        written.update(_selection(rows, runs, searched, out))
+        written.update(_selection(rows, runs, searched, out, say))
     swept = sweep.points(rows)
     if swept:  # a study's [sweep]: each system's settings ranked, its best picked
         written["sweep.md"] = write_atomic(out / "sweep.md", lambda f: f.write(sweep.markdown(swept).encode()))

@@ -46,6 +46,33 @@ def is_search(study: dict[str, Any]) -> bool:
     return bool(study.get("search"))
 
 
+def search_pending(found: Sequence[Draw], study: dict[str, Any]) -> str | None:
+    """Why the search cannot short-list yet (None: it can): stage 2 needs every system's score at
+    every one of the K draws (a diverged draw counts, as a failed one). A short list from part of the
+    search would re-rank systems by how far each one's runs had got."""
+    k = int(study.get("search", {}).get("k", 0))
+    systems = list(study.get("systems", {})) or list(dict.fromkeys(d.system for d in found))
+    scored = {(d.system, d.draw) for d in found if d.kid is not None}
+    done = sum((s, i) in scored for s in systems for i in range(k))
+    if done == k * len(systems):
+        return None
+    return (f"the search is incomplete ({done} of {k * len(systems)} runs scored: {len(systems)} systems x "
+            f"{k} draws), so short-list.toml is not written; run the same `gans study` again to finish it")
+
+
+def short_list_pending(scored_seeds: dict[str, int], study: dict[str, Any]) -> str | None:
+    """Why the short list cannot pick yet (None: it can): every short-listed draw scored (or diverged)
+    at every seed the stored study states. ``scored_seeds``: system@draw=NN -> its seeds with a score."""
+    systems = list(study.get("systems", {})) or list(scored_seeds)
+    seeds = len(study.get("seeds", [])) or max(scored_seeds.values(), default=0)
+    done = sum(min(scored_seeds.get(s, 0), seeds) for s in systems)
+    if done == seeds * len(systems):
+        return None
+    return (f"the short list is incomplete ({done} of {seeds * len(systems)} runs scored: {len(systems)} draws x "
+            f"{seeds} seeds), so picks.md and confirm.toml are not written; run the same `gans study` again to "
+            "finish it")
+
+
 def _drawn_fields(study: dict[str, Any]) -> set[str]:
     """The train fields a stored study set per system: its [search] dimensions and every flag its
     systems table gives (a system of the search may change flags of its preset too)."""

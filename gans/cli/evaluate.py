@@ -200,7 +200,7 @@ def compare(runs: tuple[str, ...], out: str, baseline: str | None) -> None:
     """
     from gans.analysis.compare import compare as write_report
 
-    written = write_report([Path(r) for r in runs], Path(out), baseline)
+    written = write_report([Path(r) for r in runs], Path(out), baseline, say=lambda line: click.echo(line, err=True))
     click.echo((Path(out) / "table.md").read_text().rstrip())
     click.echo("wrote " + ", ".join(str(p) for p in written.values()))
 

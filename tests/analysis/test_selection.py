@@ -62,3 +62,39 @@ def test_the_pick_is_the_lowest_mean_kid_over_seeds_and_fid_breaks_a_tie(tmp_pat
     confirm = tomllib.loads(written["confirm.toml"].read_text())
     assert confirm["seeds"] == [5, 6, 7, 8, 9] and confirm["eval"]["fid-sizes"] == [500, 1000, 2000, 5000]
     assert confirm["systems"]["sngan"] == {"preset": "sngan", "lr": pytest.approx(3e-4)}
+
+
+def test_a_search_not_yet_finished_writes_no_short_list_and_says_why(tmp_path):
+    stored = ('seeds = [0]\n[systems]\nsngan = {}\nmsngan = {}\n[train]\ndataset = "shapes[:64]"\n'
+              '[search]\nk = 3\nlr = { log-uniform = [1e-4, 1e-3] }\n')
+    runs = _study_dir(tmp_path / "search", stored)
+    for system, draws in {"sngan": 3, "msngan": 2}.items():  # msngan's draw 2 has not run yet
+        for draw in range(draws):
+            write_run(runs, system, 0, label=f"{system}@draw={draw}", numbers={"fid": [100.0], "kid_mean": [0.1 + draw]},
+                      flags={"lr": LRS[draw]})
+    write_run(runs, "msngan", 0, label="msngan@draw=2", flags={"lr": LRS[2]})  # started, not scored
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "short-list.toml").write_text("# left by an earlier report\n")
+    said: list[str] = []
+    written = compare([runs], report, say=said.append)
+    assert "budget.md" in written and "short-list.toml" not in written
+    assert not (report / "short-list.toml").exists()  # a stale stage file is not left to be run
+    assert said == ["note: the search is incomplete (5 of 6 runs scored: 2 systems x 3 draws), so short-list.toml "
+                    "is not written; run the same `gans study` again to finish it"]
+    budget_md = written["budget.md"].read_text()
+    assert "**Not final:**" in budget_md and "| msngan | 2 (1 missing) |" in budget_md
+
+
+def test_a_short_list_not_yet_finished_picks_nothing(tmp_path):
+    runs = _study_dir(tmp_path / "short", 'seeds = [1, 2, 3]\n[systems]\n"sngan@draw=1" = { preset = "sngan" }\n'
+                                          '"sngan@draw=2" = { preset = "sngan" }\n')
+    for draw, seeds in ((1, (1, 2, 3)), (2, (1, 2))):  # draw 2's seed 3 has not run
+        for seed in seeds:
+            write_run(runs, "sngan", seed, label=f"sngan@draw={draw}", numbers={"fid": [90.0], "kid_mean": [0.1]},
+                      flags={"lr": LRS[draw]})
+    said: list[str] = []
+    written = compare([runs], tmp_path / "report", say=said.append)
+    assert "picks.md" not in written and "confirm.toml" not in written
+    assert said == ["note: the short list is incomplete (5 of 6 runs scored: 2 draws x 3 seeds), so picks.md and "
+                    "confirm.toml are not written; run the same `gans study` again to finish it"]
