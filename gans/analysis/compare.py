@@ -9,7 +9,7 @@ import html
 import math
 import re
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from gans.analysis import budget, curve, pairs, selection, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
@@ -131,13 +131,28 @@ def _selection(rows: Sequence[SystemRow], runs: Sequence[RunDir], searched: Sequ
             text("short-list.toml", selection.short_list_study(searched, selection.drawn_flags(runs, stored), stored))
         return made
     drawn = [r for r in rows if sweep.draw_of(r.system) is not None]
-    per_seed = lambda key: {r.system: [*r.numbers[key].values, *[math.nan] * r.numbers[key].excluded] for r in drawn}
-    if pending := selection.short_list_pending({s: len(v) for s, v in per_seed("kid").items()}, stored):
+    per_seed = lambda key: _per_seed(drawn, key)
+    if pending := selection.short_list_pending(per_seed("kid"), stored):
         return withheld(pending, "picks.md", "confirm.toml")
     chosen = selection.picks(searched, per_seed("kid"), per_seed("fid"))
     text("picks.md", selection.markdown(chosen, list(dict.fromkeys(d.system for d in searched))))
     text("confirm.toml", selection.confirm_study(chosen, selection.drawn_flags(runs, stored), stored))
     return made
+
+
+def _per_seed(rows: Sequence[SystemRow], key: str) -> dict[str, list[float]]:
+    """Each row's number per seed, NaN for a seed that diverged (counted, not dropped)."""
+    return {r.system: [*r.numbers[key].values, *[math.nan] * r.numbers[key].excluded] for r in rows}
+
+
+def _horizon(rows: Sequence[SystemRow], stored: dict[str, Any], out: Path, say: Callable[[str], None]) -> dict[str, Path]:
+    """Over the confirmation's runs: stage 4's study file, once every system has every seed scored."""
+    if pending := selection.confirm_pending(_per_seed(rows, "kid"), stored):
+        (out / "horizon.toml").unlink(missing_ok=True)
+        say(f"note: {pending}")
+        return {}
+    body = selection.horizon_study(selection.standings(_per_seed(rows, "kid"), _per_seed(rows, "fid")), stored)
+    return {"horizon.toml": write_atomic(out / "horizon.toml", lambda f: f.write(body.encode()))}
 
 
 def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
@@ -170,6 +185,8 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
     searched = budget.draws(rows)
     if searched:
         written.update(_selection(rows, runs, searched, out, say))
+    elif (stored := selection.stored_study(runs, lambda r: True)) is not None and stored.get("stage") == "confirm":
+        written.update(_horizon(rows, stored, out, say))
     swept = sweep.points(rows)
     if swept:  # a study's [sweep]: each system's settings ranked, its best picked
         written["sweep.md"] = write_atomic(out / "sweep.md", lambda f: f.write(sweep.markdown(swept).encode()))

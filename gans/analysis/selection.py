@@ -4,15 +4,17 @@ Stage 2: each system's short list (its best draws of the search by KID, gans.ana
 a study of those draws at fresh seeds. Stage 3: each system's pick, the short-listed draw with the
 lowest mean KID over those seeds (ties within ``TIE`` go to the lower mean FID; a draw with a
 diverged seed is a failed draw), becomes the confirmation study: every system at its pick, on seeds
-no stage used. Both are written as complete study files with the stored study's own [train] and
-[eval] (what the search really ran with, command-line overrides included).
+no stage used. Stage 4: the confirmation's best systems by mean KID become the horizon study (more
+steps, the same seeds' subset). Each is written as a complete study file with the stored study's own
+[train] and [eval] (what the search really ran with, command-line overrides included), marked with
+its stage, and only from the whole previous stage.
 """
 from __future__ import annotations
 
 import math
 import tomllib
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import tomli_w
 
@@ -24,6 +26,7 @@ from gans.config import FIELDS
 SHORT_LIST_SEEDS = [1, 2, 3]
 CONFIRM_SEEDS = [5, 6, 7, 8, 9]
 CONFIRM_EVAL = {"num-samples": 5000, "fid-sizes": [500, 1000, 2000, 5000]}
+HORIZON_SYSTEMS, HORIZON_SEEDS, HORIZON_STEPS = 3, [5, 6, 7, 8], 5000
 TIE = 1e-4  # KID: 0.1 x1e3
 STUDY_FILE = "study.toml"  # what `gans study` stores in OUT, beside OUT/runs/ (gans.study.spec.STUDY_FILE)
 
@@ -32,10 +35,10 @@ def searched(run: RunDir) -> bool:
     return draw_of(run.system) is not None
 
 
-def stored_study(runs: Sequence[RunDir]) -> dict[str, Any] | None:
-    """The study file `gans study` stored beside the searched runs (OUT/study.toml for OUT/runs/RUN),
-    as a table; None when they do not sit in one study's folder."""
-    folders = {r.path.parent.parent for r in runs if searched(r)}
+def stored_study(runs: Sequence[RunDir], which: Callable[[RunDir], bool] = searched) -> dict[str, Any] | None:
+    """The study file `gans study` stored beside the runs ``which`` keeps (OUT/study.toml for
+    OUT/runs/RUN; by default the searched ones), as a table; None when they do not sit in one study's folder."""
+    folders = {r.path.parent.parent for r in runs if which(r)}
     if len(folders) != 1 or not (next(iter(folders)) / STUDY_FILE).is_file():
         return None
     return tomllib.loads((next(iter(folders)) / STUDY_FILE).read_text())
@@ -60,17 +63,30 @@ def search_pending(found: Sequence[Draw], study: dict[str, Any]) -> str | None:
             f"{k} draws), so short-list.toml is not written; run the same `gans study` again to finish it")
 
 
-def short_list_pending(scored_seeds: dict[str, int], study: dict[str, Any]) -> str | None:
+def _unscored(per_seed: dict[str, list[float]], study: dict[str, Any]) -> tuple[int, int, int] | None:
+    """(scored, expected, systems) where some system of the stored study lacks a seed's score; None
+    when all are there. ``per_seed``: system -> its seeds' scores (NaN: diverged, which counts)."""
+    systems = list(study.get("systems", {})) or list(per_seed)
+    seeds = len(study.get("seeds", [])) or max(map(len, per_seed.values()), default=0)
+    done = sum(min(len(per_seed.get(s, [])), seeds) for s in systems)
+    return None if done == seeds * len(systems) else (done, seeds * len(systems), len(systems))
+
+
+def short_list_pending(per_seed: dict[str, list[float]], study: dict[str, Any]) -> str | None:
     """Why the short list cannot pick yet (None: it can): every short-listed draw scored (or diverged)
-    at every seed the stored study states. ``scored_seeds``: system@draw=NN -> its seeds with a score."""
-    systems = list(study.get("systems", {})) or list(scored_seeds)
-    seeds = len(study.get("seeds", [])) or max(scored_seeds.values(), default=0)
-    done = sum(min(scored_seeds.get(s, 0), seeds) for s in systems)
-    if done == seeds * len(systems):
+    at every seed the stored study states."""
+    if (gap := _unscored(per_seed, study)) is None:
         return None
-    return (f"the short list is incomplete ({done} of {seeds * len(systems)} runs scored: {len(systems)} draws x "
-            f"{seeds} seeds), so picks.md and confirm.toml are not written; run the same `gans study` again to "
-            "finish it")
+    return (f"the short list is incomplete ({gap[0]} of {gap[1]} runs scored: {gap[2]} draws x {gap[1] // gap[2]} "
+            "seeds), so picks.md and confirm.toml are not written; run the same `gans study` again to finish it")
+
+
+def confirm_pending(per_seed: dict[str, list[float]], study: dict[str, Any]) -> str | None:
+    """Why the confirmation cannot choose the horizon's systems yet (None: it can)."""
+    if (gap := _unscored(per_seed, study)) is None:
+        return None
+    return (f"the confirmation is incomplete ({gap[0]} of {gap[1]} runs scored: {gap[2]} systems x "
+            f"{gap[1] // gap[2]} seeds), so horizon.toml is not written; run the same `gans study` again to finish it")
 
 
 def _drawn_fields(study: dict[str, Any]) -> set[str]:
@@ -128,9 +144,9 @@ def picks(found: Sequence[Draw], kid_by_draw: dict[str, list[float]], fid_by_dra
 
 
 def _study(header: str, stored: dict[str, Any], seeds: list[int], systems: dict[str, dict[str, Any]],
-           eval_over: dict[str, Any]) -> str:
-    doc = {"seeds": seeds, "jobs": stored.get("jobs", 1), "systems": systems,
-           "train": stored.get("train", {}), "eval": {**stored.get("eval", {}), **eval_over}}
+           eval_over: dict[str, Any], stage: str, train_over: dict[str, Any] | None = None) -> str:
+    doc = {"stage": stage, "seeds": seeds, "jobs": stored.get("jobs", 1), "systems": systems,
+           "train": {**stored.get("train", {}), **(train_over or {})}, "eval": {**stored.get("eval", {}), **eval_over}}
     return header + tomli_w.dumps(doc)
 
 
@@ -143,7 +159,7 @@ def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]], st
             systems[name] = flags[name]
     head = ("# Stage 2 of samples/study/PROTOCOL.md, written by `gans compare` from the search's KID: each\n"
             "# system's short list at fresh seeds, with the search's own [train] and [eval].\n")
-    return _study(head, stored, SHORT_LIST_SEEDS, systems, {})
+    return _study(head, stored, SHORT_LIST_SEEDS, systems, {}, "short-list")
 
 
 def confirm_study(chosen: Sequence[Pick], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str:
@@ -152,7 +168,7 @@ def confirm_study(chosen: Sequence[Pick], flags: dict[str, dict[str, Any]], stor
     head = ("# Stage 3 of samples/study/PROTOCOL.md, written by `gans compare` from the short list's mean KID:\n"
             "# every system at its pick, on seeds no stage used, with the short list's [train] and [eval].\n"
             + "".join(f"#   {p.system}: {p.draw}, mean KID x1e3 {p.kid * 1e3:.1f} over {p.seeds} seeds\n" for p in chosen))
-    return _study(head, stored, CONFIRM_SEEDS, systems, CONFIRM_EVAL)
+    return _study(head, stored, CONFIRM_SEEDS, systems, CONFIRM_EVAL, "confirm")
 
 
 def markdown(chosen: Sequence[Pick], systems: Sequence[str]) -> str:
@@ -168,3 +184,33 @@ def markdown(chosen: Sequence[Pick], systems: Sequence[str]) -> str:
                   "the lower mean FID; a draw with a diverged seed is a failed draw. confirm.toml runs each pick "
                   "on fresh seeds."]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A system's confirmation mean KID (+inf where a seed diverged: as a failed draw) and mean FID."""
+
+    system: str
+    kid: float
+    fid: float | None
+
+
+def standings(kid_by_system: dict[str, list[float]], fid_by_system: dict[str, list[float]]) -> list[Standing]:
+    """Systems by mean KID over their seeds, lowest first (NaN: a diverged seed; ties by mean FID)."""
+    out = []
+    for system, kids in kid_by_system.items():
+        fids = [f for f in fid_by_system.get(system, []) if math.isfinite(f)]
+        kid = sum(kids) / len(kids) if kids and all(math.isfinite(k) for k in kids) else math.inf
+        out.append(Standing(system, kid, sum(fids) / len(fids) if fids else None))
+    return sorted(out, key=lambda p: (p.kid, p.fid if p.fid is not None else math.inf))
+
+
+def horizon_study(ranked: Sequence[Standing], stored: dict[str, Any]) -> str:
+    """Stage 4's study file: the HORIZON_SYSTEMS systems of lowest confirmation mean KID (a system
+    with a diverged seed never among them), at their picks, HORIZON_STEPS steps, HORIZON_SEEDS."""
+    chosen = [p for p in ranked if math.isfinite(p.kid)][:HORIZON_SYSTEMS]
+    head = ("# Stage 4 of samples/study/PROTOCOL.md, written by `gans compare` from the confirmation's mean KID:\n"
+            f"# its {HORIZON_SYSTEMS} best systems at their picks, {HORIZON_STEPS} steps, with the confirmation's [eval].\n"
+            + "".join(f"#   {p.system}: mean KID x1e3 {p.kid * 1e3:.1f}\n" for p in ranked))
+    systems = {p.system: stored["systems"][p.system] for p in chosen}
+    return _study(head, stored, HORIZON_SEEDS, systems, {}, "horizon", {"steps": HORIZON_STEPS})

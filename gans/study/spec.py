@@ -22,6 +22,7 @@ STUDY_FILE = "study.toml"
 PROTOCOL_KEYS = ("num_samples", "repeats", "reference", "reference_count", "seed", "kid_subsets", "kid_subset_size",
                  "prdc_k", "fid_sizes")
 EVAL_KEYS = (*PROTOCOL_KEYS, "inception_weights", "batch_size")
+STAGES = ("", "short-list", "confirm", "horizon")  # samples/study/PROTOCOL.md's stages 2-4, as gans compare writes them
 
 
 @dataclass
@@ -45,6 +46,9 @@ class Study:
     # a random search (gans.study.search): K configurations drawn once from a declared distribution,
     # the same K for every system; the report draws each system's expected-best-of-k curve
     search: dict[str, Any] = field(default_factory=dict)
+    # which stage of samples/study/PROTOCOL.md wrote this file ("" for a study a person wrote), so
+    # that `gans compare` over its runs writes the next stage's file (gans.analysis.selection)
+    stage: str = ""
     source: str = field(default="", compare=False)  # the file it was read from, for errors; not part of the study
 
     def __post_init__(self) -> None:
@@ -106,7 +110,8 @@ class Study:
                "systems": {name: keys(flags) for name, flags in self.systems.items()},
                "train": keys(self.train), "eval": keys(self.eval), "slurm": keys(self.slurm),
                **({"sweep": keys(self.sweep)} if self.sweep else {}),
-               **({"search": keys(self.search)} if self.search else {})}
+               **({"search": keys(self.search)} if self.search else {}),
+               **({"stage": self.stage} if self.stage else {})}
         return "# A gans study; `gans study --config THIS_FILE --out DIR` repeats it.\n" + tomli_w.dumps(doc)
 
     def same_experiment(self, other: "Study") -> bool:
@@ -159,6 +164,9 @@ class Study:
                 raise UserError(f"[{'train' if k in self.train else 'sweep'}] cannot set {k!r}: the study sets it "
                                 "for each run")
         self._check_fid_sizes()
+        if self.stage not in STAGES:
+            raise UserError(f"{self.where}stage {self.stage!r} is none of {', '.join(map(repr, STAGES))}; it names "
+                            "the PROTOCOL.md stage whose `gans compare` wrote the file: leave it out of your own studies")
         if self.sweep and self.search:
             raise UserError(f"{self.where}a study has a [sweep] grid or a [search], not both; split it into two files")
         if self.search:

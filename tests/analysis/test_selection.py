@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from gans.core.errors import UserError
+
 from gans.analysis.compare import compare
 from gans.study.spec import Study, run_configs
 from tests.analysis.fake_runs import write_run
@@ -33,7 +35,7 @@ def test_a_search_writes_the_short_list_study_of_each_systems_best_three_draws(t
     assert "budget.md" in written and "confirm.toml" not in written
     study = Study.from_toml(written["short-list.toml"].read_text(), str(written["short-list.toml"]))
     study.check()
-    assert study.seeds == [1, 2, 3] and not study.search
+    assert study.seeds == [1, 2, 3] and not study.search and study.stage == "short-list"
     assert sorted(study.systems) == sorted(["sngan@draw=1", "sngan@draw=3", "sngan@draw=2",
                                             "lnsn@draw=0", "lnsn@draw=3", "lnsn@draw=4"])
     assert study.systems["sngan@draw=3"] == {"preset": "sngan", "lr": 4e-4, "n_critic": 2, "norm": "sn"}
@@ -60,7 +62,7 @@ def test_the_pick_is_the_lowest_mean_kid_over_seeds_and_fid_breaks_a_tie(tmp_pat
     assert "| sngan | sngan@draw=2 | 160.0 |" in picks  # mean 0.16 beats mean 0.20
     assert "| msngan | msngan@draw=4 |" in picks  # a tie on KID (within 0.1 x1e3): the lower FID
     confirm = tomllib.loads(written["confirm.toml"].read_text())
-    assert confirm["seeds"] == [5, 6, 7, 8, 9] and confirm["eval"]["fid-sizes"] == [500, 1000, 2000, 5000]
+    assert confirm["stage"] == "confirm" and confirm["seeds"] == [5, 6, 7, 8, 9] and confirm["eval"]["fid-sizes"] == [500, 1000, 2000, 5000]
     assert confirm["systems"]["sngan"] == {"preset": "sngan", "lr": pytest.approx(3e-4)}
 
 
@@ -98,3 +100,43 @@ def test_a_short_list_not_yet_finished_picks_nothing(tmp_path):
     assert "picks.md" not in written and "confirm.toml" not in written
     assert said == ["note: the short list is incomplete (5 of 6 runs scored: 2 draws x 3 seeds), so picks.md and "
                     "confirm.toml are not written; run the same `gans study` again to finish it"]
+
+
+def _confirmation(root: Path, kids: dict[str, list[float]]) -> Path:
+    systems = "".join(f'"{s}" = {{ preset = "sngan", lr = {LRS[i]} }}\n' for i, s in enumerate(kids))
+    runs = _study_dir(root, f'stage = "confirm"\nseeds = [5, 6, 7]\n[systems]\n{systems}'
+                            '[train]\ndataset = "shapes[:64]"\nsteps = 1500\n[eval]\nnum-samples = 5000\n')
+    for i, (system, values) in enumerate(kids.items()):
+        for seed, kid in zip((5, 6, 7), values):
+            write_run(runs, "sngan", seed, label=system, numbers={"fid": [100.0 + i], "kid_mean": [kid]},
+                      flags={"lr": LRS[i]})
+    return runs
+
+
+def test_the_confirmation_writes_the_horizon_study_of_its_three_best_systems_by_mean_kid(tmp_path):
+    kids = {"a": [0.30, 0.30, 0.30], "b": [0.10, 0.20, 0.30], "c": [0.01, float("nan"), 0.01],  # c diverged once
+            "d": [0.25, 0.25, 0.25], "e": [0.19, 0.19, 0.19]}
+    written = compare([_confirmation(tmp_path / "confirm", kids)], tmp_path / "report")
+    text = written["horizon.toml"].read_text()
+    study = Study.from_toml(text, "horizon.toml")
+    study.check()
+    # mean KID: b 0.20 (FID 101), e 0.19, d 0.25, a 0.30; c has a diverged seed: never chosen
+    assert list(study.systems) == ["e", "b", "d"] and study.stage == "horizon"
+    assert study.systems["d"] == {"preset": "sngan", "lr": LRS[3]}
+    assert study.seeds == [5, 6, 7, 8] and study.train == {"dataset": "shapes[:64]", "steps": 5000}
+    assert study.eval == {"num_samples": 5000}
+
+
+def test_an_unfinished_confirmation_writes_no_horizon_study(tmp_path):
+    runs = _confirmation(tmp_path / "confirm", {"a": [0.1, 0.1], "b": [0.2, 0.2, 0.2], "c": [0.3, 0.3, 0.3]})
+    said: list[str] = []
+    written = compare([runs], tmp_path / "report", say=said.append)
+    assert "horizon.toml" not in written and "pairs.md" in written
+    assert said == ["note: the confirmation is incomplete (8 of 9 runs scored: 3 systems x 3 seeds), so horizon.toml "
+                    "is not written; run the same `gans study` again to finish it"]
+
+
+def test_a_study_names_only_a_stage_of_the_protocol():
+    study = Study.from_toml('stage = "pick"\nsystems = ["sngan"]\n', "s.toml")
+    with pytest.raises(UserError, match="stage 'pick' is none of"):
+        study.check()
