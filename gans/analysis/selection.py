@@ -59,8 +59,12 @@ def search_pending(found: Sequence[Draw], study: dict[str, Any]) -> str | None:
     done = sum((s, i) in scored for s in systems for i in range(k))
     if done == k * len(systems):
         return None
-    return (f"the search is incomplete ({done} of {k * len(systems)} runs scored: {len(systems)} systems x "
-            f"{k} draws), so short-list.toml is not written; run the same `gans study` again to finish it")
+    return _incomplete("search", done, k * len(systems), f"{len(systems)} systems x {k} draws", "short-list.toml is")
+
+
+def _incomplete(stage: str, done: int, expected: int, shape: str, files: str) -> str:
+    return (f"the {stage} is incomplete ({done} of its {expected} runs scored among those given: {shape}), so "
+            f"{files} not written; finish it with the same `gans study`, or give gans compare all its runs")
 
 
 def _unscored(per_seed: dict[str, list[float]], study: dict[str, Any]) -> tuple[int, int, int] | None:
@@ -77,16 +81,15 @@ def short_list_pending(per_seed: dict[str, list[float]], study: dict[str, Any]) 
     at every seed the stored study states."""
     if (gap := _unscored(per_seed, study)) is None:
         return None
-    return (f"the short list is incomplete ({gap[0]} of {gap[1]} runs scored: {gap[2]} draws x {gap[1] // gap[2]} "
-            "seeds), so picks.md and confirm.toml are not written; run the same `gans study` again to finish it")
+    return _incomplete("short list", gap[0], gap[1], f"{gap[2]} draws x {gap[1] // gap[2]} seeds",
+                       "picks.md and confirm.toml are")
 
 
 def confirm_pending(per_seed: dict[str, list[float]], study: dict[str, Any]) -> str | None:
     """Why the confirmation cannot choose the horizon's systems yet (None: it can)."""
     if (gap := _unscored(per_seed, study)) is None:
         return None
-    return (f"the confirmation is incomplete ({gap[0]} of {gap[1]} runs scored: {gap[2]} systems x "
-            f"{gap[1] // gap[2]} seeds), so horizon.toml is not written; run the same `gans study` again to finish it")
+    return _incomplete("confirmation", gap[0], gap[1], f"{gap[2]} systems x {gap[1] // gap[2]} seeds", "horizon.toml is")
 
 
 def _drawn_fields(study: dict[str, Any]) -> set[str]:

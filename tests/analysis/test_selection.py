@@ -82,8 +82,9 @@ def test_a_search_not_yet_finished_writes_no_short_list_and_says_why(tmp_path):
     written = compare([runs], report, say=said.append)
     assert "budget.md" in written and "short-list.toml" not in written
     assert not (report / "short-list.toml").exists()  # a stale stage file is not left to be run
-    assert said == ["note: the search is incomplete (5 of 6 runs scored: 2 systems x 3 draws), so short-list.toml "
-                    "is not written; run the same `gans study` again to finish it"]
+    assert said == ["note: the search is incomplete (5 of its 6 runs scored among those given: 2 systems x 3 draws), "
+                    "so short-list.toml is not written; finish it with the same `gans study`, or give gans compare "
+                    "all its runs"]
     budget_md = written["budget.md"].read_text()
     assert "**Not final:**" in budget_md and "| msngan | 2 (1 missing) |" in budget_md
 
@@ -98,8 +99,9 @@ def test_a_short_list_not_yet_finished_picks_nothing(tmp_path):
     said: list[str] = []
     written = compare([runs], tmp_path / "report", say=said.append)
     assert "picks.md" not in written and "confirm.toml" not in written
-    assert said == ["note: the short list is incomplete (5 of 6 runs scored: 2 draws x 3 seeds), so picks.md and "
-                    "confirm.toml are not written; run the same `gans study` again to finish it"]
+    assert said == ["note: the short list is incomplete (5 of its 6 runs scored among those given: 2 draws x 3 seeds), "
+                    "so picks.md and confirm.toml are not written; finish it with the same `gans study`, or give gans "
+                    "compare all its runs"]
 
 
 def _confirmation(root: Path, kids: dict[str, list[float]]) -> Path:
@@ -132,8 +134,9 @@ def test_an_unfinished_confirmation_writes_no_horizon_study(tmp_path):
     said: list[str] = []
     written = compare([runs], tmp_path / "report", say=said.append)
     assert "horizon.toml" not in written and "pairs.md" in written
-    assert said == ["note: the confirmation is incomplete (8 of 9 runs scored: 3 systems x 3 seeds), so horizon.toml "
-                    "is not written; run the same `gans study` again to finish it"]
+    assert said == ["note: the confirmation is incomplete (8 of its 9 runs scored among those given: 3 systems x 3 "
+                    "seeds), so horizon.toml is not written; finish it with the same `gans study`, or give gans compare "
+                    "all its runs"]
 
 
 def test_a_study_names_only_a_stage_of_the_protocol():
