@@ -91,6 +91,6 @@ def run_study(out: Path, study: Study, say: Callable[[str], None] = print, threa
         if failed:
             raise UserError(f"{len(failed)} of {len(todo)} runs failed ({'; '.join(f'{s.run}: {s.detail}' for s in failed)}); "
                             f"fix the cause and run `gans study --out {out}` again to retry them")
-    written = compare([Path(c.out) for c in cfgs], out / "report")
+    written = compare([Path(c.out) for c in cfgs], out / "report", say=say)
     say(f"report: {out / 'report' / 'report.html'}")
     return written
