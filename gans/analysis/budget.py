@@ -152,8 +152,11 @@ def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None, k: i
     return "\n".join(lines) + "\n"
 
 
-def plot(found: Sequence[Draw], path: Path) -> Path:
+def plot(found: Sequence[Draw], path: Path, pending: str | None = None) -> Path:
+    """budget.png: each system's curves with their bands; ``pending`` (the search not yet whole) is
+    said over the panels, as budget.md says it."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from gans.analysis.plots import save
 
@@ -165,6 +168,11 @@ def plot(found: Sequence[Draw], path: Path) -> Path:
             line, = ax.plot(ks, np.array(c.expected) * scale, marker="o", ms=3, label=c.system)
             ax.fill_between(ks, np.array(c.low) * scale, np.array(c.high) * scale, alpha=0.2, color=line.get_color())
         ax.set(xlabel="configurations tried (k)", ylabel=f"expected best {label}", title=f"{label}: best of k draws")
+        top = max((c.scored for c in made if c.score == key), default=1)
+        ax.set_xlim(0.5, top + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # k counts configurations
+    if pending:
+        fig.suptitle("Not final: " + pending.split(", so ")[0], fontsize=9)
     handles, labels = axes[0].get_legend_handles_labels()
     # below the panels, outside them: the tight bounding box keeps it clear of the axis labels
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(labels), 5), fontsize=8)

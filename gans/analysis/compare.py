@@ -124,7 +124,7 @@ def _selection(rows: Sequence[SystemRow], runs: Sequence[RunDir], searched: Sequ
         pending = selection.search_pending(searched, stored) if stored is not None else None
         k = (int(stored["search"].get("k", 0)) or None) if stored is not None else None
         text("budget.md", budget.markdown(searched, _settings(runs), k, pending))
-        made["budget.png"] = budget.plot(searched, out / "budget.png")
+        made["budget.png"] = budget.plot(searched, out / "budget.png", pending)
         if pending:
             return withheld(pending, "short-list.toml")
         if stored is not None:
