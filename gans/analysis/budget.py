@@ -55,9 +55,10 @@ def draws(rows: Sequence[Any]) -> list[Draw]:
     for row in rows:
         system, setting = system_of(row.system)
         if (draw := draw_of(row.system)) is not None:
-            # a draw whose run diverged is a failed draw (PROTOCOL.md): +inf, never the best
-            scores = {k: (v[0] if (v := row.numbers[k].values) else (math.inf if row.numbers[k].excluded else None))
-                      for k, _, _ in SCORES}
+            # a draw whose run diverged (on any seed) is a failed draw (PROTOCOL.md): +inf, never the
+            # best; a draw run at several seeds is scored by their mean
+            scores = {k: (math.inf if (n := row.numbers[k]).excluded else sum(n.values) / len(n.values) if n.values
+                          else None) for k, _, _ in SCORES}
             out.append(Draw(system, draw, setting, scores["kid"], scores["fid"]))
     return out
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import re
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
-from gans.analysis import budget, curve, pairs, selection, sweep
+from gans.analysis import curve, pairs, stages, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, load_runs
 from gans.analysis.table import COLUMNS, SystemRow, cells, diff_table, markdown, notes, table_rows, write_csv
@@ -90,71 +89,6 @@ def html_report(rows: Sequence[SystemRow], runs: Sequence[RunDir], plots: dict[s
 """
 
 
-def _settings(runs: Sequence[RunDir]) -> dict[int, str]:
-    """Each search draw's configuration as text, from its runs' resolved configs."""
-    out = {}
-    for r in runs:
-        if (draw := sweep.draw_of(r.cfg.system)) is not None:
-            c = r.cfg
-            out[draw] = (f"lr {c.lr:.3g}, betas ({c.betas[0]:g}, {c.betas[1]:g}), n-critic {c.n_critic}, "
-                         f"init D {c.init} / G {c.generator_init}, {c.d_pass} pass")
-    return out
-
-
-def _selection(rows: Sequence[SystemRow], runs: Sequence[RunDir], searched: Sequence[budget.Draw],
-               out: Path, say: Callable[[str], None]) -> dict[str, Path]:
-    """A search: budget.md/png and stage 2's study file; a short list (the stored study has no
-    [search]): each system's pick and stage 3's (samples/study/PROTOCOL.md, gans.analysis.selection).
-    Runs outside one study's folder get budget.md/png only: there is no stored setting to carry on.
-    A stage's file is written only from the whole previous stage (else ``say`` tells why, and a file
-    an earlier report left in ``out`` is removed, so no stale stage is run)."""
-    made: dict[str, Path] = {}
-
-    def text(name: str, body: str) -> None:
-        made[name] = write_atomic(out / name, lambda f: f.write(body.encode()))
-
-    def withheld(reason: str, *names: str) -> dict[str, Path]:
-        for name in names:
-            (out / name).unlink(missing_ok=True)
-        say(f"note: {reason}")
-        return made
-
-    stored = selection.stored_study(runs)
-    if stored is None or selection.is_search(stored):  # what k of the same K configurations buy each system
-        pending = selection.search_pending(searched, stored) if stored is not None else None
-        k = (int(stored["search"].get("k", 0)) or None) if stored is not None else None
-        text("budget.md", budget.markdown(searched, _settings(runs), k, pending))
-        made["budget.png"] = budget.plot(searched, out / "budget.png", pending)
-        if pending:
-            return withheld(pending, "short-list.toml")
-        if stored is not None:
-            text("short-list.toml", selection.short_list_study(searched, selection.drawn_flags(runs, stored), stored))
-        return made
-    drawn = [r for r in rows if sweep.draw_of(r.system) is not None]
-    per_seed = lambda key: _per_seed(drawn, key)
-    if pending := selection.short_list_pending(per_seed("kid"), stored):
-        return withheld(pending, "picks.md", "confirm.toml")
-    chosen = selection.picks(searched, per_seed("kid"), per_seed("fid"))
-    text("picks.md", selection.markdown(chosen, list(dict.fromkeys(d.system for d in searched))))
-    text("confirm.toml", selection.confirm_study(chosen, selection.drawn_flags(runs, stored), stored))
-    return made
-
-
-def _per_seed(rows: Sequence[SystemRow], key: str) -> dict[str, list[float]]:
-    """Each row's number per seed, NaN for a seed that diverged (counted, not dropped)."""
-    return {r.system: [*r.numbers[key].values, *[math.nan] * r.numbers[key].excluded] for r in rows}
-
-
-def _horizon(rows: Sequence[SystemRow], stored: dict[str, Any], out: Path, say: Callable[[str], None]) -> dict[str, Path]:
-    """Over the confirmation's runs: stage 4's study file, once every system has every seed scored."""
-    if pending := selection.confirm_pending(_per_seed(rows, "kid"), stored):
-        (out / "horizon.toml").unlink(missing_ok=True)
-        say(f"note: {pending}")
-        return {}
-    body = selection.horizon_study(selection.standings(_per_seed(rows, "kid"), _per_seed(rows, "fid")), stored)
-    return {"horizon.toml": write_atomic(out / "horizon.toml", lambda f: f.write(body.encode()))}
-
-
 def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
             say: Callable[[str], None] = lambda line: None) -> dict[str, Path]:
     """Write table.md, table.csv, losses.png, samples.png and report.html to ``out`` (and
@@ -182,11 +116,7 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
         written["fid_by_step.md"] = write_atomic(out / "fid_by_step.md", lambda f: f.write(text.encode()))
     if len(rows) > 2:  # a ranking claims every pair: PROTOCOL.md's tests, Holm over the pairs
         written["pairs.md"] = write_atomic(out / "pairs.md", lambda f: f.write(pairs.markdown(rows).encode()))
-    searched = budget.draws(rows)
-    if searched:
-        written.update(_selection(rows, runs, searched, out, say))
-    elif (stored := selection.stored_study(runs, lambda r: True)) is not None and stored.get("stage") == "confirm":
-        written.update(_horizon(rows, stored, out, say))
+    written.update(stages.write(rows, runs, out, say))  # a study's next stage (samples/study/PROTOCOL.md)
     swept = sweep.points(rows)
     if swept:  # a study's [sweep]: each system's settings ranked, its best picked
         written["sweep.md"] = write_atomic(out / "sweep.md", lambda f: f.write(sweep.markdown(swept).encode()))

@@ -7,6 +7,7 @@ is below ALPHA; otherwise the pair is inconclusive at its n.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Sequence
@@ -35,13 +36,26 @@ class Pair:
         return f"{self.a} ahead of {self.b}" if d.diff > 0 else f"{self.b} ahead of {self.a}"
 
 
+def _seeds(row: SystemRow, key: str) -> list[float]:
+    """The row's number per seed, NaN for each diverged seed, so the test counts what it leaves out."""
+    ms = row.numbers[key]
+    return [*ms.values, *[math.nan] * ms.excluded]
+
+
 def pairs(rows: Sequence[SystemRow], key: str) -> list[Pair]:
-    """Every pair of systems with the number ``key``, Holm-adjusted over the pairs tested."""
-    scored = [r for r in rows if r.numbers[key].values]
-    found = [(a.system, b.system, welch(list(b.numbers[key].values), list(a.numbers[key].values)))
-             for a, b in combinations(scored, 2)]
-    adjusted = holm([d.p for _, _, d in found])
-    return [Pair(a, b, d, p) for (a, b, d), p in zip(found, adjusted)]
+    """Every pair of systems with the number ``key`` (a system whose every seed diverged included),
+    Holm-adjusted over all of them: a pair that cannot be tested (n < 2, no variance) stays in the
+    family at p = 1, so losing a run never makes the other pairs' bar lower than PROTOCOL.md's."""
+    scored = [r for r in rows if _seeds(r, key)]
+    found = [(a.system, b.system, welch(_seeds(b, key), _seeds(a, key))) for a, b in combinations(scored, 2)]
+    adjusted = holm([1.0 if d.p is None else d.p for _, _, d in found])
+    return [Pair(a, b, d, None if d.p is None else p) for (a, b, d), p in zip(found, adjusted)]
+
+
+def _n(d: Difference) -> str:
+    """n of A and of B (Difference of B - A: its n_b is A's), with the diverged seeds left out."""
+    lost = [f"{side}: {n} diverged, left out" for side, n in (("A", d.excluded_b), ("B", d.excluded_a)) if n]
+    return f"{d.n_b}, {d.n_a}" + (f" ({'; '.join(lost)})" if lost else "")
 
 
 def _metric(key: str) -> Metric:
@@ -55,14 +69,16 @@ def markdown(rows: Sequence[SystemRow]) -> str:
         found, m = pairs(rows, key), _metric(key)
         if not found:
             continue
-        tests = sum(p.p_holm is not None for p in found)
-        body = [[p.a, p.b, f"{p.difference.diff * m.scale:+.1f}" + (
+        body = [[p.a, p.b, _n(p.difference), "—" if math.isnan(p.difference.diff) else
+                 f"{p.difference.diff * m.scale:+.1f}" + (
                     f" [{p.difference.low * m.scale:+.1f}, {p.difference.high * m.scale:+.1f}]"
                     if p.difference.low is not None else ""),
                  "—" if p.difference.p is None else f"{p.difference.p:.3g}",
                  "—" if p.p_holm is None else f"{p.p_holm:.3g}", p.verdict()] for p in found]
         lines += [f"## {m.label}" + (" (primary)" if key == PRIMARY[0] else " (secondary)"), "",
-                  *md_table(["A", "B", "B - A [95% Welch interval]", "p", f"p, Holm over {tests}", "verdict"], body), ""]
-    lines.append(f"Welch's t (two-sided) per pair; Holm's adjustment over each number's pairs; 'ahead' only where the "
-                 f"adjusted p < {ALPHA:g}. Lower is better.")
+                  *md_table(["A", "B", "n (A, B)", "B - A [95% Welch interval]", "p", f"p, Holm over {len(found)}",
+                             "verdict"], body), ""]
+    lines.append(f"Welch's t (two-sided) per pair; Holm's adjustment over each number's pairs, a pair without a test "
+                 f"counted at p = 1; 'ahead' only where the adjusted p < {ALPHA:g}. A diverged seed is left out of its "
+                 "test and counted in n's column. Lower is better.")
     return "\n".join(lines) + "\n"

@@ -125,47 +125,74 @@ class Pick:
     seeds: int
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A system's (stage 4) or a draw's (stage 2) mean KID over its seeds (+inf where one diverged:
+    a failed draw) and mean FID."""
+
+    name: str
+    kid: float
+    fid: float | None
+
+
+def standings(kid_by_system: dict[str, list[float]], fid_by_system: dict[str, list[float]]) -> list[Standing]:
+    """Systems by mean KID over their seeds, lowest first (NaN: a diverged seed, mean +inf). A KID
+    within ``TIE`` of the best one left is a tie, which the lower mean FID wins: stage 2's rule."""
+    left = []
+    for system, kids in kid_by_system.items():
+        fids = [f for f in fid_by_system.get(system, []) if math.isfinite(f)]
+        kid = sum(kids) / len(kids) if kids and all(math.isfinite(k) for k in kids) else math.inf
+        left.append(Standing(system, kid, sum(fids) / len(fids) if fids else None))
+    out = []
+    while left:
+        best = min(p.kid for p in left)
+        tied = [p for p in left if p.kid - best <= TIE or p.kid == best]  # inf - inf is nan
+        out.append(min(tied, key=lambda p: (p.fid if p.fid is not None else math.inf, p.kid)))
+        left.remove(out[-1])
+    return out
+
+
 def picks(found: Sequence[Draw], kid_by_draw: dict[str, list[float]], fid_by_draw: dict[str, list[float]]) -> list[Pick]:
     """Each system's pick among its draws (``found``), from each draw's per-seed KID and FID (NaN for
     a seed that diverged: the draw is then a failed draw, mean +inf, as in the search)."""
     out = []
     for system in dict.fromkeys(d.system for d in found):
-        scored = []
-        for d in (d for d in found if d.system == system):
-            name = f"{d.system}{SWEPT}{d.setting}"
-            kids = kid_by_draw.get(name, [])
-            if not kids:
-                continue
-            fids = [f for f in fid_by_draw.get(name, []) if math.isfinite(f)]
-            kid = sum(kids) / len(kids) if all(math.isfinite(k) for k in kids) else math.inf
-            scored.append(Pick(system, name, kid, sum(fids) / len(fids) if fids else None, len(kids)))
-        if scored and min(p.kid for p in scored) < math.inf:
-            best = min(p.kid for p in scored)
-            tied = [p for p in scored if p.kid - best <= TIE]
-            out.append(min(tied, key=lambda p: (p.fid if p.fid is not None else math.inf, p.kid)))
+        names = [n for d in found if d.system == system and kid_by_draw.get(n := f"{d.system}{SWEPT}{d.setting}")]
+        ranked = standings({n: kid_by_draw[n] for n in names}, {n: fid_by_draw.get(n, []) for n in names})
+        if ranked and math.isfinite(ranked[0].kid):
+            out.append(Pick(system, ranked[0].name, ranked[0].kid, ranked[0].fid, len(kid_by_draw[ranked[0].name])))
     return out
 
 
+CARRIED = ("jobs", "executor", "timeout-min", "max-requeues", "slurm")  # where and how the stored study ran
+
+
 def _study(header: str, stored: dict[str, Any], seeds: list[int], systems: dict[str, dict[str, Any]],
-           eval_over: dict[str, Any], stage: str, train_over: dict[str, Any] | None = None) -> str:
-    doc = {"stage": stage, "seeds": seeds, "jobs": stored.get("jobs", 1), "systems": systems,
+           eval_over: dict[str, Any], stage: str, train_over: dict[str, Any] | None = None) -> str | None:
+    """A stage's study file: the stored study's setting and where it ran, these systems at these
+    seeds; None when no system is left to run (every one failed the stage before)."""
+    if not systems:
+        return None
+    doc = {"stage": stage, "seeds": seeds, **{k: stored[k] for k in CARRIED if k in stored}, "systems": systems,
            "train": {**stored.get("train", {}), **(train_over or {})}, "eval": {**stored.get("eval", {}), **eval_over}}
     return header + tomli_w.dumps(doc)
 
 
-def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str:
+def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str | None:
     """Stage 2's study file: every system's short list at SHORT_LIST_SEEDS."""
     systems = {}
     for system in dict.fromkeys(d.system for d in found):
         for d in short_list(found, system):
             name = f"{system}{SWEPT}{d.setting}"
             systems[name] = flags[name]
+    failed = [s for s in dict.fromkeys(d.system for d in found) if not short_list(found, s)]
     head = ("# Stage 2 of samples/study/PROTOCOL.md, written by `gans compare` from the search's KID: each\n"
-            "# system's short list at fresh seeds, with the search's own [train] and [eval].\n")
+            "# system's short list at fresh seeds, with the search's own [train] and [eval].\n"
+            + "".join(f"#   {s}: every draw of the search failed, so it has no short list\n" for s in failed))
     return _study(head, stored, SHORT_LIST_SEEDS, systems, {}, "short-list")
 
 
-def confirm_study(chosen: Sequence[Pick], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str:
+def confirm_study(chosen: Sequence[Pick], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str | None:
     """Stage 3's study file: every system at its pick, seeds no stage used, the confirmation's endpoints."""
     systems = {p.system: flags[p.draw] for p in chosen}
     head = ("# Stage 3 of samples/study/PROTOCOL.md, written by `gans compare` from the short list's mean KID:\n"
@@ -189,31 +216,12 @@ def markdown(chosen: Sequence[Pick], systems: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class Standing:
-    """A system's confirmation mean KID (+inf where a seed diverged: as a failed draw) and mean FID."""
-
-    system: str
-    kid: float
-    fid: float | None
-
-
-def standings(kid_by_system: dict[str, list[float]], fid_by_system: dict[str, list[float]]) -> list[Standing]:
-    """Systems by mean KID over their seeds, lowest first (NaN: a diverged seed; ties by mean FID)."""
-    out = []
-    for system, kids in kid_by_system.items():
-        fids = [f for f in fid_by_system.get(system, []) if math.isfinite(f)]
-        kid = sum(kids) / len(kids) if kids and all(math.isfinite(k) for k in kids) else math.inf
-        out.append(Standing(system, kid, sum(fids) / len(fids) if fids else None))
-    return sorted(out, key=lambda p: (p.kid, p.fid if p.fid is not None else math.inf))
-
-
-def horizon_study(ranked: Sequence[Standing], stored: dict[str, Any]) -> str:
+def horizon_study(ranked: Sequence[Standing], stored: dict[str, Any]) -> str | None:
     """Stage 4's study file: the HORIZON_SYSTEMS systems of lowest confirmation mean KID (a system
     with a diverged seed never among them), at their picks, HORIZON_STEPS steps, HORIZON_SEEDS."""
     chosen = [p for p in ranked if math.isfinite(p.kid)][:HORIZON_SYSTEMS]
     head = ("# Stage 4 of samples/study/PROTOCOL.md, written by `gans compare` from the confirmation's mean KID:\n"
             f"# its {HORIZON_SYSTEMS} best systems at their picks, {HORIZON_STEPS} steps, with the confirmation's [eval].\n"
-            + "".join(f"#   {p.system}: mean KID x1e3 {p.kid * 1e3:.1f}\n" for p in ranked))
-    systems = {p.system: stored["systems"][p.system] for p in chosen}
+            + "".join(f"#   {p.name}: mean KID x1e3 {p.kid * 1e3:.1f}\n" for p in ranked))
+    systems = {p.name: stored["systems"][p.name] for p in chosen}
     return _study(head, stored, HORIZON_SEEDS, systems, {}, "horizon", {"steps": HORIZON_STEPS})

@@ -74,10 +74,11 @@ def welch(a: Sequence[float], b: Sequence[float]) -> Difference:
     from scipy import stats
 
     (xa, ea), (xb, eb) = finite(a), finite(b)
+    if len(xa) < 2 or len(xb) < 2:  # no test; with no finite value on a side, not even a difference
+        diff = sum(xa) / len(xa) - sum(xb) / len(xb) if xa and xb else math.nan
+        return Difference(len(xa), len(xb), diff, None, None, None, ea, eb, "n < 2")
     sa, sb = SeedStats.of(xa), SeedStats.of(xb)
     diff = sa.mean - sb.mean
-    if sa.n < 2 or sb.n < 2:
-        return Difference(sa.n, sb.n, diff, None, None, None, ea, eb, "n < 2")
     if min(xa) == max(xa) and min(xb) == max(xb):  # constants: a difference is no evidence of anything
         # (tested by value: the std of equal values can round to 1e-17 and make any gap "significant")
         return Difference(sa.n, sb.n, diff, None, None, None, ea, eb, "no variance")

@@ -118,10 +118,24 @@ class SystemRow:
         return out
 
 
+ENDPOINTS = ("kid_mean", "fid", "fid_infinity")  # a non-finite one marks the whole run diverged (PROTOCOL.md)
+
+
+def failed(run: RunDir) -> bool:
+    """A run that diverged: in training (a study's record of it), or in its score, where an endpoint
+    is not finite. Every number of such a run counts as diverged, not only the one that broke, so a
+    run cannot be ranked by its KID while its FID says it failed."""
+    if run.diverged:
+        return True
+    summary = run.final.summary if run.final else None
+    return summary is not None and any(v is not None and not math.isfinite(v)
+                                       for v in (getattr(summary, f) for f in ENDPOINTS))
+
+
 def _scored(group: Sequence[RunDir], m: Metric) -> list[float]:
     """Each scored seed's number, and NaN for a run that diverged (stats.finite drops and counts it)."""
-    return ([float(v) for r in group if r.final and (v := getattr(r.final.summary, m.field)) is not None]
-            + [math.nan for r in group if r.diverged and not r.final])
+    return ([float(v) for r in group if r.final and not failed(r) and (v := getattr(r.final.summary, m.field)) is not None]
+            + [math.nan for r in group if failed(r)])
 
 
 def _values(group: Sequence[RunDir], m: Metric) -> list[float]:
@@ -156,8 +170,8 @@ def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[Syst
         rates = [r.steps_per_s for r in group if r.steps_per_s]
         rows.append(SystemRow(system, group[0].cfg.norm, group[0].cfg.loss, [r.cfg.seed for r in group], numbers,
                               "; ".join(sorted({r.final.source for r in group if r.final}
-                                               | ({f"{sum(bool(r.diverged) for r in group)} diverged"}
-                                                  if any(r.diverged for r in group) else set()))) or "not evaluated",
+                                               | ({f"{sum(map(failed, group))} diverged"}
+                                                  if any(map(failed, group)) else set()))) or "not evaluated",
                               sum(rates) / len(rates) if rates else None,
                               next((r.params for r in group if r.params), None), baseline,
                               tuple(x for r in group if (x := r.learned) is not None)))

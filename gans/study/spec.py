@@ -80,7 +80,7 @@ class Study:
             systems = {name: {} for name in systems}
         if not isinstance(systems, dict) or not systems:
             raise UserError(f"{source}: 'systems' must list presets (systems = [\"sngan\", ...]) or be a table "
-                            "of name = {{preset = ..., flags...}}")
+                            "of name = {preset = ..., flags...}")
         try:
             study = cls(systems=systems, **raw, source=source)
         except (TypeError, AttributeError) as e:

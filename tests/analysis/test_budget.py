@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from gans.analysis.budget import Draw, curve, expected_best, markdown, short_list
+from gans.analysis.budget import Draw, curve, draws, expected_best, markdown, short_list
 from gans.analysis.compare import compare
+from gans.analysis.rundirs import load_runs
+from gans.analysis.table import table_rows
 from tests.analysis.fake_runs import write_run
 
 
@@ -60,3 +62,18 @@ def test_a_system_whose_every_draw_failed_is_listed_not_dropped():
     found = [Draw("ok", 0, "draw=0", 0.1, 50.0), Draw("ok", 1, "draw=1", 0.2, 60.0),
              Draw("bad", 0, "draw=0", math.inf, math.inf), Draw("bad", 1, "draw=1", math.inf, math.inf)]
     assert "| bad | 0: every draw failed or is unscored |" in markdown(found)
+
+
+def test_a_run_with_a_finite_kid_but_a_broken_fid_is_a_failed_draw(tmp_path):
+    for draw, (kid, fid) in enumerate([(0.001, float("nan")), (0.2, 90.0)]):
+        write_run(tmp_path / "runs", "sngan", 0, label=f"sngan@draw={draw}", numbers={"fid": [fid], "kid_mean": [kid]})
+    found = {d.draw: d for d in draws(table_rows(load_runs([tmp_path / "runs"])))}
+    assert found[0].kid == math.inf and [d.draw for d in short_list(list(found.values()), "sngan")] == [1]
+
+
+def test_a_draw_run_at_several_seeds_is_scored_by_their_mean_and_fails_with_any_of_them(tmp_path):
+    for seed, (k0, k1) in enumerate([(0.1, 0.3), (0.3, float("nan"))]):
+        for draw, kid in enumerate((k0, k1)):
+            write_run(tmp_path / "runs", "sngan", seed, label=f"sngan@draw={draw}", numbers={"fid": [90.0], "kid_mean": [kid]})
+    found = {d.draw: d for d in draws(table_rows(load_runs([tmp_path / "runs"])))}
+    assert found[0].kid == pytest.approx(0.2) and found[1].kid == math.inf

@@ -37,3 +37,20 @@ def test_every_pair_is_welch_against_scipy_and_holm_over_the_pairs(rows):
 def test_compare_writes_pairs_for_three_or_more_systems(rows, tmp_path):
     text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
     assert "## KID x1e3 (primary)" in text and "| a | b |" in text and "a ahead of b" in text
+
+
+def test_a_diverged_seed_is_counted_beside_its_test_and_an_untestable_pair_stays_in_holms_family(tmp_path):
+    kid = {"a": [0.10, 0.11, 0.12], "b": [0.20, 0.21, float("nan")], "dead": [float("nan")] * 3}
+    for system, values in kid.items():
+        for seed, k in enumerate(values):
+            write_run(tmp_path / "runs", "sngan", seed, label=system, numbers={"fid": [50.0 + seed], "kid_mean": [k]})
+    rows = table_rows(load_runs([tmp_path / "runs"]))
+    found = {(p.a, p.b): p for p in pairs(rows, "kid")}
+    assert set(found) == {("a", "b"), ("a", "dead"), ("b", "dead")}  # the dead system is named, not dropped
+    ab = found[("a", "b")]
+    assert (ab.difference.n_b, ab.difference.n_a, ab.difference.excluded_a) == (3, 2, 1)
+    p = stats.ttest_ind([0.20, 0.21], [0.10, 0.11, 0.12], equal_var=False).pvalue
+    assert ab.p_holm == pytest.approx(min(1.0, 3 * p))  # a family of 3 (the two untested at p = 1), not of 1
+    assert found[("a", "dead")].p_holm is None and found[("a", "dead")].verdict() == "no test (n < 2)"
+    text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
+    assert "| a | b | 3, 2 (B: 1 diverged, left out) |" in text and "p, Holm over 3" in text

@@ -143,3 +143,33 @@ def test_a_study_names_only_a_stage_of_the_protocol():
     study = Study.from_toml('stage = "pick"\nsystems = ["sngan"]\n', "s.toml")
     with pytest.raises(UserError, match="stage 'pick' is none of"):
         study.check()
+
+
+def test_a_tie_on_mean_kid_at_the_horizons_cut_goes_to_the_lower_fid(tmp_path):
+    # c and d tie within 0.1 x1e3 for the third place: d's lower FID wins it (stage 2's rule)
+    kids = {"a": [0.10] * 3, "b": [0.11] * 3, "c": [0.12000] * 3, "d": [0.12005] * 3}
+    runs = _confirmation(tmp_path / "confirm", kids)  # FID 100 + the system's index: d's is 103, c's 102
+    assert list(Study.from_toml(compare([runs], tmp_path / "r1")["horizon.toml"].read_text(), "h").systems) == ["a", "b", "c"]
+    for seed in (5, 6, 7):  # give d the lower FID
+        eval_json = runs / f"d-seed{seed}" / "eval.json"
+        eval_json.write_text(eval_json.read_text().replace('"fid": 103.0', '"fid": 80.0'))
+    assert list(Study.from_toml(compare([runs], tmp_path / "r2")["horizon.toml"].read_text(), "h").systems) == ["a", "b", "d"]
+
+
+def test_a_confirmation_where_every_system_diverged_writes_no_horizon_and_says_so(tmp_path):
+    runs = _confirmation(tmp_path / "confirm", {s: [0.1, 0.1, float("nan")] for s in "abc"})
+    said: list[str] = []
+    assert "horizon.toml" not in compare([runs], tmp_path / "report", say=said.append)
+    assert said == ["note: every system diverged on a confirmation seed: no horizon to run"]
+
+
+def test_stage_files_carry_where_the_study_ran_and_a_stale_one_goes_with_runs_of_two_folders(tmp_path):
+    runs = _confirmation(tmp_path / "confirm", {"a": [0.1] * 3, "b": [0.2] * 3, "c": [0.3] * 3})
+    stored = runs.parent / "study.toml"
+    stored.write_text('executor = "slurm"\ntimeout-min = 60\n' + stored.read_text() + '[slurm]\npartition = "gpu"\n')
+    horizon = tomllib.loads(compare([runs], tmp_path / "report")["horizon.toml"].read_text())
+    assert (horizon["executor"], horizon["timeout-min"], horizon["slurm"]) == ("slurm", 60, {"partition": "gpu"})
+    other = tmp_path / "elsewhere"
+    write_run(other, "sngan", 0, label="e", numbers={"fid": [90.0], "kid_mean": [0.1]})
+    assert "horizon.toml" not in compare([runs, other], tmp_path / "report")  # no one study: no next stage
+    assert not (tmp_path / "report" / "horizon.toml").exists()
