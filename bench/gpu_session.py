@@ -326,7 +326,25 @@ def eval_section(args, dev, dry, deadline, tmp: Path) -> list[str]:
     print("| run | images/s | ratio to torch-fidelity |\n|---|---|---|")
     for (name, _), out in zip(runs, rates):
         print(f"| {name} | {spread(out, '.1f')} | {spread([a / b for a, b in zip(out, rates[0])])} |")
+    if time.monotonic() < deadline:  # where our draw's time goes: what the >= 5,000 images/s target must cut
+        print(f"\nWhere one gans eval draw (batch {sizes[-1]}) spends the device's time, torch.profiler, top ops:")
+        print(profile_table(lambda: ours(sizes[-1]), dev))
     return []
+
+
+def profile_table(fn: Callable[[], None], dev: torch.device, top: int = 15) -> str:
+    """torch.profiler's table of ``fn``'s ops by self time on the device (the CPU's without CUDA)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == "cuda" else [])
+    try:
+        with profile(activities=activities) as prof:
+            fn()
+            sync(dev)
+        key = "self_device_time_total" if dev.type == "cuda" else "self_cpu_time_total"
+        return prof.key_averages().table(sort_by=key, row_limit=top, max_name_column_width=60)
+    except Exception as e:  # the profile is a hint for the next change, never a reason to lose the tables
+        return f"(no profile: {first_line(e)})"
 
 
 @contextlib.contextmanager
