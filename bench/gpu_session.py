@@ -1,11 +1,9 @@
 """Issue 29's measurements for one GPU session, printed as tables that name the device.
 
-The one command a GPU session runs (540 s leaves a few minutes of a 15-minute lease to rerun a failed
-section alone, e.g. --sections eval --budget-s 120):
+A GPU session runs it through bench/device_session.sh (with the CUDA-only tests first), or alone:
     timeout 540 python bench/gpu_session.py --device cuda --budget-s 480 > $OUT/gpu_session.txt 2>&1
-On a lent machine ../shared does not travel: first copy it into the checkout (`mkdir -p shared && cp -r
-../shared/bench ../shared/data shared/`, read from ./shared before ../shared); there, install the package
-(`python3 -m pip install -q --no-deps --no-build-isolation -e .`) and carry torch-fidelity's wheel.
+It reads ../shared (the CIFAR-10 subset, gpu_limit.py) from ./shared first, where a lent machine has
+them (`mkdir -p shared && cp -r ../shared/bench ../shared/data shared/`), else built-in shapes.
 
 1. train: the project's Trainer (built as bench/train_step.py builds it), SNGAN standard CNN, width 1,
    batch 64, n_critic 5, whole steps: eager fp32 (the baseline), eager + bf16, eager + channels-last
