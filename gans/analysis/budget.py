@@ -106,10 +106,10 @@ def _fmt(x: float | None, scale: float) -> str:
     return "—" if x is None or not math.isfinite(x) else f"{x * scale:.1f}"
 
 
-def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None, k: int | None = None,
+def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None, total: int | None = None,
              pending: str | None = None) -> str:
     """budget.md: the curves at k = 1, 3, 6, K; every draw's KID per system with the short list marked;
-    ``settings`` (draw -> its flags as text) adds what each draw was; ``k``, the search's K, counts the
+    ``settings`` (draw -> its flags as text) adds what each draw was; ``total``, the search's K, counts the
     draws not run yet as missing; ``pending`` says why the search cannot short-list yet."""
     systems = list(dict.fromkeys(d.system for d in found))
     made = curves(found)
@@ -126,7 +126,7 @@ def markdown(found: Sequence[Draw], settings: dict[int, str] | None = None, k: i
         for c in rows:
             cells = [f"{c.expected[k - 1] * scale:.1f} [{c.low[k - 1] * scale:.1f}, {c.high[k - 1] * scale:.1f}]"
                      if k <= c.scored else "—" for k in marks]
-            missing = k - c.scored if k else c.missing
+            missing = total - c.scored if total else c.missing
             lines.append(f"| {c.system} | {c.scored}" + (f" ({missing} missing)" if missing else "")
                          + " | " + " | ".join(cells) + " |")
         lines += [f"| {s} | 0: every draw failed or is unscored | " + " | ".join("—" for _ in marks) + " |"

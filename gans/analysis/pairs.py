@@ -36,18 +36,12 @@ class Pair:
         return f"{self.a} ahead of {self.b}" if d.diff > 0 else f"{self.b} ahead of {self.a}"
 
 
-def _seeds(row: SystemRow, key: str) -> list[float]:
-    """The row's number per seed, NaN for each diverged seed, so the test counts what it leaves out."""
-    ms = row.numbers[key]
-    return [*ms.values, *[math.nan] * ms.excluded]
-
-
 def pairs(rows: Sequence[SystemRow], key: str) -> list[Pair]:
     """Every pair of systems with the number ``key`` (a system whose every seed diverged included),
     Holm-adjusted over all of them: a pair that cannot be tested (n < 2, no variance) stays in the
     family at p = 1, so losing a run never makes the other pairs' bar lower than PROTOCOL.md's."""
-    scored = [r for r in rows if _seeds(r, key)]
-    found = [(a.system, b.system, welch(_seeds(b, key), _seeds(a, key))) for a, b in combinations(scored, 2)]
+    scored = [r for r in rows if r.numbers[key].per_seed]
+    found = [(a.system, b.system, welch(b.numbers[key].per_seed, a.numbers[key].per_seed)) for a, b in combinations(scored, 2)]
     adjusted = holm([1.0 if d.p is None else d.p for _, _, d in found])
     return [Pair(a, b, d, None if d.p is None else p) for (a, b, d), p in zip(found, adjusted)]
 

@@ -180,12 +180,10 @@ def _study(header: str, stored: dict[str, Any], seeds: list[int], systems: dict[
 
 def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str | None:
     """Stage 2's study file: every system's short list at SHORT_LIST_SEEDS."""
-    systems = {}
-    for system in dict.fromkeys(d.system for d in found):
-        for d in short_list(found, system):
-            name = f"{system}{SWEPT}{d.setting}"
-            systems[name] = flags[name]
-    failed = [s for s in dict.fromkeys(d.system for d in found) if not short_list(found, s)]
+    listed = {system: short_list(found, system) for system in dict.fromkeys(d.system for d in found)}
+    systems = {name: flags[name] for system, draws in listed.items()
+               for name in (f"{system}{SWEPT}{d.setting}" for d in draws)}
+    failed = [system for system, draws in listed.items() if not draws]
     head = ("# Stage 2 of samples/study/PROTOCOL.md, written by `gans compare` from the search's KID: each\n"
             "# system's short list at fresh seeds, with the search's own [train] and [eval].\n"
             + "".join(f"#   {s}: every draw of the search failed, so it has no short list\n" for s in failed))

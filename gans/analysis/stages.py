@@ -8,7 +8,6 @@ itself is gans.analysis.selection; this module only reads the runs and writes th
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -18,6 +17,10 @@ from gans.analysis.table import SystemRow
 from gans.core.files import write_atomic
 
 FILES = ("budget.md", "budget.png", "short-list.toml", "picks.md", "confirm.toml", "horizon.toml")
+
+
+def _per_seed(rows: Sequence[SystemRow], key: str) -> dict[str, list[float]]:
+    return {r.system: r.numbers[key].per_seed for r in rows}
 
 
 def write(rows: Sequence[SystemRow], runs: Sequence[RunDir], out: Path, say: Callable[[str], None]) -> dict[str, Path]:
@@ -62,11 +65,6 @@ def write(rows: Sequence[SystemRow], runs: Sequence[RunDir], out: Path, say: Cal
         if name not in made:
             (out / name).unlink(missing_ok=True)
     return made
-
-
-def _per_seed(rows: Sequence[SystemRow], key: str) -> dict[str, list[float]]:
-    """Each row's number per seed, NaN for a seed that diverged (counted, not dropped)."""
-    return {r.system: [*r.numbers[key].values, *[math.nan] * r.numbers[key].excluded] for r in rows}
 
 
 def _settings(runs: Sequence[RunDir]) -> dict[int, str]:

@@ -58,6 +58,11 @@ class MetricStats:
     excluded: int = 0  # seeds whose number is not finite (a diverged run): left out of the stats and the test
 
     @property
+    def per_seed(self) -> list[float]:
+        """Each seed's number, NaN for each diverged seed: what a test takes, so it counts what it leaves out."""
+        return [*self.values, *[math.nan] * self.excluded]
+
+    @property
     def std(self) -> float | None:
         """The spread the table shows: over seeds (ddof=1), or with one seed over its draws."""
         if self.seeds is None:
