@@ -33,6 +33,8 @@ def test_a_search_writes_the_short_list_study_of_each_systems_best_three_draws(t
                           flags={**flags, "lr": LRS[draw], "n_critic": 1 + draw % 2})
     written = compare([runs], tmp_path / "report")
     assert "budget.md" in written and "confirm.toml" not in written
+    # one seed per draw: Welch tests between draws cannot run, and the protocol tests systems, not draws
+    assert "pairs.md" not in written
     study = Study.from_toml(written["short-list.toml"].read_text(), str(written["short-list.toml"]))
     study.check()
     assert study.seeds == [1, 2, 3] and not study.search and study.stage == "short-list"
@@ -56,8 +58,11 @@ def test_the_pick_is_the_lowest_mean_kid_over_seeds_and_fid_breaks_a_tie(tmp_pat
         for seed, kid in zip((1, 2, 3), kid_values):
             write_run(runs, system, seed, label=f"{system}@draw={draw}", numbers={"fid": [fid], "kid_mean": [kid]},
                       flags={"lr": LRS[draw]})
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "pairs.md").write_text("from an earlier report")
     written = compare([runs], tmp_path / "report")
     assert "budget.md" not in written
+    assert not (tmp_path / "report" / "pairs.md").exists()  # draws are picked by PROTOCOL.md's rule, not tested
     picks = written["picks.md"].read_text()
     assert "| sngan | sngan@draw=2 | 160.0 |" in picks  # mean 0.16 beats mean 0.20
     assert "| msngan | msngan@draw=4 |" in picks  # a tie on KID (within 0.1 x1e3): the lower FID
