@@ -7,6 +7,7 @@ import pytest
 
 from gans.cli import main
 from gans.study.spec import STUDY_FILE, Study, run_configs
+from tests.study.tiny import tiny_tables
 
 SEARCH = """
 seeds = [0]
@@ -14,22 +15,7 @@ jobs = 1
 [systems]
 sngan = {}
 lnsn = { preset = "sngan", norm = "ln" }
-[train]
-dataset = "shapes[:64]"
-image-size = 32
-width = 0.0625
-z-dim = 8
-batch-size = 8
-steps = 2
-checkpoint-every = 2
-sample-every = 2
-log-every = 1
-device = "cpu"
-deterministic = true
-[eval]
-num-samples = 10
-reference = "shapes[100:130]"
-kid-subsets = 5
+""" + tiny_tables("steps = 2") + """
 [search]
 k = 2
 seed = 3

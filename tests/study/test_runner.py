@@ -9,6 +9,7 @@ from gans.cli import main
 from gans.core.errors import UserError
 from gans.study.options import load_or_create
 from gans.study.spec import Study, run_configs
+from tests.study.tiny import tiny_tables
 
 STUDY = """
 seeds = [0, 1]
@@ -16,24 +17,7 @@ jobs = 2
 [systems]
 sngan = {}
 msngan-wgan = { preset = "msngan", loss = "wgan", init = "torch" }
-[train]
-dataset = "shapes[:64]"
-image-size = 32
-width = 0.0625
-z-dim = 8
-batch-size = 8
-n-critic = 1
-steps = 4
-checkpoint-every = 2
-sample-every = 2
-log-every = 1
-device = "cpu"
-deterministic = true
-[eval]
-num-samples = 10
-reference = "shapes[100:130]"
-kid-subsets = 5
-"""
+""" + tiny_tables("n-critic = 1\nsteps = 4")
 
 
 def test_study_file_round_trips_and_names_systems(tmp_path):
