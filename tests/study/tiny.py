@@ -1,8 +1,8 @@
 """The smallest study setting that trains and scores for real: a study file's [train] and [eval]
-tables, for tests that run `gans study` end to end (add [train] keys by formatting ``train``)."""
+tables, for tests that run `gans study` end to end; ``train`` adds [train] lines."""
 
 
-def tiny_tables(train: str = "", num_samples: int = 10) -> str:
+def tiny_tables(train: str = "") -> str:
     return f"""[train]
 dataset = "shapes[:64]"
 image-size = 32
@@ -16,7 +16,7 @@ device = "cpu"
 deterministic = true
 {train}
 [eval]
-num-samples = {num_samples}
+num-samples = 10
 reference = "shapes[100:130]"
 kid-subsets = 5
 """
