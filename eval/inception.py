@@ -230,6 +230,11 @@ class Inception:
     def has_logits(self) -> bool:
         return self.fmt != "torchscript-features"
 
+    @property
+    def network(self) -> str:
+        """What runs the weights: torch-fidelity's eager network or the file's own TorchScript."""
+        return getattr(self.extract, "runs", "torchscript" if self.fmt == "nvidia-torchscript" else "torch-fidelity")
+
     def __call__(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         return self.extract(images)
 

@@ -125,6 +125,7 @@ class Weights:
     file: str
     format: str
     sha256_16: str
+    network: str = ""  # what ran them: "torch-fidelity" (its eager network) or "torchscript"; "" in older files
 
 
 @dataclass

@@ -51,7 +51,7 @@ def table(report: Report, groups: Mapping[str, Sequence[Result]] | None = None, 
     p, w = report.protocol, report.weights
     head = (f"protocol {p.name}: {p.repeats} x {p.num_samples} samples vs {p.reference}"
             f" ({p.reference_count or 'all'} images); IS {p.is_splits} splits, PRDC k={p.prdc_k}, "
-            f"weights {w.format} {w.sha256_16}; mean ± std")
+            f"weights {w.format} {w.sha256_16}{f' run by {w.network}' if w.network else ''}; mean ± std")
     if any(len(r.draws) == 1 for r in report.results):
         head += f" ({NOT_MEASURED}: one draw, no spread measured)"
     rows = [("source", *labels.table, "IS", "FID", "KID x1e3", "precision", "recall", "density", "coverage")]

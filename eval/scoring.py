@@ -116,4 +116,4 @@ def score_images(images: torch.Tensor, inception: Inception, ref: Reference, pro
 def report(protocol: Protocol, inception: Inception, ref: Reference, results: list[Result]) -> Report:
     """The report of ``results``, recording the protocol as run and the weights."""
     as_run = dataclasses.replace(protocol, reference=ref.name, reference_count=ref.count)
-    return Report(as_run, ref.source, Weights(str(inception.path), inception.fmt, inception.digest), results)
+    return Report(as_run, ref.source, Weights(str(inception.path), inception.fmt, inception.digest, inception.network), results)

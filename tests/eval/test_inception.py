@@ -66,7 +66,7 @@ def images():
 def test_helper_layout_runs_in_torch_fidelity_with_the_scripts_features(tmp_path, images):
     path = script_file(tmp_path, helper_style(random_inception()), "helper.pt")
     inception = open_inception(path)
-    assert inception.fmt == "torchscript-features" and inception.extract.runs == "torch-fidelity"
+    assert inception.fmt == "torchscript-features" and inception.network == "torch-fidelity"
     mine, theirs = inception(images)["2048"], script_features(path, images)
     assert torch.allclose(mine, theirs, rtol=1e-4, atol=1e-5 * theirs.abs().max().item())
 
@@ -80,6 +80,6 @@ def test_a_script_that_is_not_the_same_graph_runs_itself(tmp_path, images, chang
         module[0].register_buffer("scale", torch.ones(32))
     path = script_file(tmp_path, module, "other.pt")
     inception = open_inception(path)
-    assert inception.extract.runs == "torchscript"
+    assert inception.network == "torchscript"
     theirs = script_features(path, images)
     assert torch.allclose(inception(images)["2048"], theirs, rtol=1e-4, atol=1e-5 * theirs.abs().max().item())

@@ -174,7 +174,7 @@ def test_reports_carry_prdc_and_old_records_read_as_none():
     summary = Summary.of(draws)
     assert (summary.precision, summary.precision_std, summary.density, summary.density_std) == \
         pytest.approx((0.6, 0.1, 1.0, 0.25))
-    inception = mock.Mock(path="w.pth", fmt="state-dict", digest="0" * 16)
+    inception = mock.Mock(path="w.pth", fmt="state-dict", digest="0" * 16, network="torch-fidelity")
     ref = reference_of(None, torch.randn(30, 4, generator=torch.Generator().manual_seed(0)))
     rep = report(Protocol(name="test"), inception, ref, [Result("a", draws, summary)])
     rows = csv_rows(rep)
