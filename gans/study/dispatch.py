@@ -45,7 +45,9 @@ def outcome(job: Any, study: Study) -> tuple[bool, str]:
         return False, f"{error_line(text, type(e).__name__)} (log: {log})"  # the job's own error
     if r.get("diverged"):
         return True, f"diverged, recorded in the run's {DIVERGED} ({r['diverged']})"
-    return True, f"step {r['step']}, FID {r['fid']:.2f}, trained in {r['train_s']:.0f} s"
+    # a job that resumed a run counts only its own time; one that found training done only scored
+    trained = f"{r['train_s']:.0f} s of training in this job" if r["train_s"] >= 1 else "training done before this job"
+    return True, f"step {r['step']}, FID {r['fid']:.2f}, {trained}"
 
 
 def run_jobs(study: Study, todo: list[TrainConfig], attached: dict[str, Any], jobs_dir: Path,

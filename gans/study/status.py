@@ -14,6 +14,6 @@ class RunStatus:
     detail: str = ""  # its numbers when done, its error in one line when failed
 
     def line(self) -> str:
-        """e.g. "sngan-seed0: done, requeued 2 times (step 2000, FID 31.20, trained in 812 s)"."""
+        """e.g. "sngan-seed0: done, requeued 2 times (step 2000, FID 31.20, 812 s of training in this job)"."""
         requeued = f", requeued {self.requeues} time{'s' if self.requeues != 1 else ''}" if self.requeues else ""
         return f"{self.run}: {self.state}{requeued}" + (f" ({self.detail})" if self.detail else "")

@@ -31,7 +31,9 @@ class FakeJob:
 def test_each_way_a_job_ends_is_one_line():
     study = Study.from_toml(STUDY, "s.toml")
     ok, line = outcome(FakeJob({"step": 4, "fid": 12.345, "train_s": 3.0}), study)
-    assert ok and line == "step 4, FID 12.35, trained in 3 s"
+    assert ok and line == "step 4, FID 12.35, 3 s of training in this job"
+    ok, line = outcome(FakeJob({"step": 4, "fid": 12.345, "train_s": 0.2}), study)  # resumed after training ended
+    assert ok and line == "step 4, FID 12.35, training done before this job"
     trace = "Traceback...\nsubmitit.core.utils.UncompletedJobError: Job not requeued because: timed-out too many times.\n"
     ok, line = outcome(FakeJob(FailedJobError(trace)), study)
     assert not ok and line.startswith("stopped by its time limit again after max-requeues = 3 requeues; raise timeout-min")
