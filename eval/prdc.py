@@ -50,7 +50,7 @@ def _radii(x: torch.Tensor, k: int, chunk: int) -> torch.Tensor:
         raise ValueError(f"k and chunk must be positive, got k={k}, chunk={chunk}")
     if len(x) <= k:
         raise ValueError(f"k-NN radii with k={k} need more than {k} points, got {len(x)}")
-    radii = x.new_empty(len(x))
+    radii, best = x.new_empty(len(x)), x.new_empty(0)
     for rows, cols, d in _tiles(x, x, chunk):  # row by row of tiles: one row's running k+1 smallest
         if rows == cols:
             # the point itself, at distance exactly 0 (the matmul form leaves round-off there); it

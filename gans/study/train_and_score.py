@@ -40,7 +40,8 @@ def run_job(cfg_dict: dict[str, Any], study_toml: str, threads: int) -> dict[str
     except Diverged as e:
         # training is deterministic, so a retry would diverge again: the run is done, as a result
         # (PROTOCOL.md: a failed draw), and the report counts it instead of the study stopping
-        write_atomic(RunLayout(cfg.out).diverged, lambda f: f.write(f"{e}\n".encode()))
+        why = f"{e}\n".encode()
+        write_atomic(RunLayout(cfg.out).diverged, lambda f: f.write(why))
         return {"run": cfg.run_name, "diverged": str(e), "train_s": time.perf_counter() - t0}
     train_s = time.perf_counter() - t0
     protocol = protocol_of(study, cfg)

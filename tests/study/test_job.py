@@ -8,7 +8,6 @@ import sys
 import time
 
 import numpy as np
-import pytest
 import torch
 
 from gans.data.shapes import make_shapes

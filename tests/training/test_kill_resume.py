@@ -4,7 +4,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 import torch
 
 from gans.runs import checkpoint as ckpt_io
