@@ -1,0 +1,1 @@
+"""bench/gpu_session.py's sections, one file each."""
