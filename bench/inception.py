@@ -5,8 +5,8 @@ and each way's largest feature difference from the TorchScript's (relative to it
 
 Ways: the TorchScript as ``gans eval`` ran it before this bench (channels-last on the CPU),
 torch-fidelity's network holding the same weights in PyTorch's default layout (what torch-fidelity's
-own weight file gets), the same channels-last (what ``gans eval`` runs on the CPU now), and that with
-each conv's batch norm folded into its weights (torch.nn.utils.fusion); on CUDA also bf16 autocast.
+own weight file got), the same channels-last, and that with each conv's batch norm folded into its
+weights (torch.nn.utils.fusion; what ``gans eval`` runs on the CPU now); on CUDA also bf16 autocast.
 The rule for the CPU default, written before the first timing: the network over the TorchScript
 where its median ratio is above 1 at 1 and at 2 threads; folding the batch norms where, on top of
 that, the folded way's median ratio is 1.05 or more above the unfolded one's at both thread counts,
@@ -27,7 +27,7 @@ from typing import Callable
 
 import torch
 
-from gans.eval.inception import _FeatureTorchScript, _jit_load, _ScriptFeatures, helper_weights, random_inception
+from gans.eval.inception import _jit_load, _ScriptFeatures, fold_batch_norms, helper_weights, mapped_fidelity, random_inception
 
 
 def random_script(path: Path) -> Path:
@@ -42,30 +42,21 @@ def random_script(path: Path) -> Path:
     return path
 
 
-def fused(net: torch.nn.Module) -> torch.nn.Module:
-    from torch.nn.utils.fusion import fuse_conv_bn_eval
-
-    for m in net.modules():
-        if type(m).__name__ == "BasicConv2d":
-            m.conv, m.bn = fuse_conv_bn_eval(m.conv, m.bn), torch.nn.Identity()
-    return net
-
-
 def ways(path, dev: torch.device) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
     cl, plain_layout = torch.channels_last, torch.contiguous_format
     shipped = cl if dev.type == "cpu" else plain_layout
-    script = _ScriptFeatures(_jit_load(str(path), map_location=dev).eval().to(memory_format=shipped), shipped)
+    script = _jit_load(str(path), map_location=dev).eval()
+    run_script = _ScriptFeatures(script.to(memory_format=shipped), shipped)
+    if mapped_fidelity(script) is None:
+        raise SystemExit("the weights did not map onto torch-fidelity's network; nothing to compare")
 
     def fidelity(layout: torch.memory_format, fold: bool = False) -> Callable[[torch.Tensor], torch.Tensor]:
-        extractor = _FeatureTorchScript(path, dev)
-        if extractor.runs != "torch-fidelity":
-            raise SystemExit("the weights did not map onto torch-fidelity's network; nothing to compare")
-        net = extractor.net.to(memory_format=layout)
-        net = fused(net) if fold else net
+        net = mapped_fidelity(script).to(memory_format=layout)
+        net = fold_batch_norms(net) if fold else net
         return lambda x: net(x.contiguous(memory_format=layout))[0]
 
     out = {f"TorchScript, {'channels-last' if shipped == cl else 'default layout'} (baseline)":
-           lambda x: script(x.contiguous(memory_format=shipped))[0],
+           lambda x: run_script(x.contiguous(memory_format=shipped))[0],
            "torch-fidelity's network, default layout": fidelity(plain_layout),
            "torch-fidelity's network, channels-last": fidelity(cl),
            "the same, batch norm folded into the convs": fidelity(cl, fold=True)}

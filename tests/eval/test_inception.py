@@ -68,7 +68,9 @@ def test_helper_layout_runs_in_torch_fidelity_with_the_scripts_features(tmp_path
     inception = open_inception(path)
     assert inception.fmt == "torchscript-features" and inception.network == "torch-fidelity"
     mine, theirs = inception(images)["2048"], script_features(path, images)
-    assert torch.allclose(mine, theirs, rtol=1e-4, atol=1e-5 * theirs.abs().max().item())
+    # folded batch norms round differently: ~1e-4 with these badly scaled random weights, ~1e-6 with the real ones
+    assert torch.allclose(mine, theirs, rtol=1e-3, atol=1e-4 * theirs.abs().max().item())
+    assert not torch.allclose(mine, 1.01 * theirs, rtol=1e-3, atol=1e-4 * theirs.abs().max().item())
 
 
 @pytest.mark.parametrize("change", ["scaled output", "unknown parameter"])
