@@ -5,7 +5,6 @@ of submitit's controller."""
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -53,12 +52,6 @@ class LocalProcessJob:
 
     def result(self) -> Any:
         return self._job.result()
-
-    def cancel(self, check: bool = False) -> None:  # as submitit's LocalJob.cancel: SIGINT to the controller
-        try:
-            os.kill(int(self.job_id), signal.SIGINT)
-        except ProcessLookupError:
-            pass
 
 
 def live_job(executor: str, files: JobFiles) -> Any | None:

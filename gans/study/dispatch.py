@@ -1,5 +1,5 @@
 """A study's jobs in flight: started at most ``study.jobs`` at a time, watched until they end, each
-end told in one line, and all cancelled together when the driver is stopped."""
+end told in one line, and all stopped together (each at a checkpoint) when the driver is stopped."""
 from __future__ import annotations
 
 import re
@@ -15,7 +15,7 @@ from gans.core import chaos
 from gans.core.errors import UserError
 from gans.core.signals import StopSignals
 from gans.runs.layout import DIVERGED
-from gans.study.executor import submit
+from gans.study.executor import stop_job, submit
 from gans.study.job import RunJob
 from gans.study.jobfiles import CONTROLLER_LOG, JobFiles
 from gans.study.progress import RUNNING_EVERY, run_progress
@@ -53,8 +53,8 @@ def outcome(job: Any, study: Study) -> tuple[bool, str]:
 def run_jobs(study: Study, todo: list[TrainConfig], attached: dict[str, Any], jobs_dir: Path,
              make_executor: Callable[[], Any], threads: int, say: Callable[[str], None]) -> list[RunStatus]:
     """Wait on the ``attached`` jobs and start the others, at most ``study.jobs`` in flight
-    (submitit's local executor starts every job it is given at once); cancel them all on Ctrl-C or
-    SIGTERM so no job outlives the study."""
+    (submitit's local executor starts every job it is given at once); stop them all on Ctrl-C or
+    SIGTERM, each at a checkpoint."""
     statuses = {c.run_name: RunStatus(c.run_name, "running" if c.run_name in attached else "to run") for c in todo}
     files = {c.run_name: JobFiles(jobs_dir, c.run_name) for c in todo}
     running = {attached[c.run_name]: c for c in todo if c.run_name in attached}
@@ -101,7 +101,8 @@ def run_jobs(study: Study, todo: list[TrainConfig], attached: dict[str, Any], jo
                 time.sleep(0.5)
         except KeyboardInterrupt:
             for job in running:
-                job.cancel(check=False)
-            raise UserError(f"study stopped; {len(running)} running job(s) cancelled at their last checkpoint; "
-                            "run the same command again to continue") from None
+                stop_job(job, study.executor)
+            raise UserError(f"study stopped; {len(running)} running job(s) told to finish their step (or their "
+                            "scoring) and save a checkpoint; run the same command again to continue (it waits on "
+                            "them)") from None
     return list(statuses.values())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -29,13 +31,43 @@ def make_executor(study: Study, folder: Path, threads: int) -> submitit.Executor
 
 
 def submit(executor: submitit.Executor, job: Any, controller_log: Path) -> submitit.Job:
-    """``executor.submit(job)``. A local job's controller process inherits the driver's stderr, and on
-    Ctrl-C (its cancel is a SIGINT) it printed a KeyboardInterrupt traceback under the study's one-line
-    stop message: its stderr goes to ``controller_log`` instead (the job's own output has its log files)."""
+    """``executor.submit(job)``. A local job's controller process starts with SIGINT ignored: on a
+    SIGINT (a terminal's Ctrl-C reaches the whole process group) submitit's controller SIGINTs its task
+    again and SIGKILLs it a second later, so a run whose step takes longer than that lost every step
+    since its last periodic checkpoint (370 steps of two search runs, 2026-12-05). The task takes SIGINT
+    as the trainer sets it; the driver stops a job with SIGTERM (:func:`stop_job`). The controller's stderr
+    goes to ``controller_log`` (the job's own output has its log files)."""
     if not isinstance(executor, submitit.LocalExecutor):
         return executor.submit(job)
-    with _stderr_to(controller_log):
+    with _stderr_to(controller_log), _sigint_ignored():
         return executor.submit(job)
+
+
+def stop_job(job: Any, executor: str) -> None:
+    """Ask a running job to finish its step, save a checkpoint and end. A local job: SIGTERM to its
+    controller, which passes it to the task and waits for it (a task still scoring finishes that
+    first). SLURM: scancel, whose SIGTERM the trainer takes the same way."""
+    if executor != "local":
+        job.cancel(check=False)
+        return
+    try:
+        os.kill(int(job.job_id), signal.SIGTERM)
+    except (ProcessLookupError, ValueError):
+        pass  # ended already
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while a child process starts (it keeps that disposition across exec, and Python
+    then installs no KeyboardInterrupt for it). A Ctrl-C in these milliseconds is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 @contextlib.contextmanager

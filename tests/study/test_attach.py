@@ -126,7 +126,7 @@ def test_a_driver_started_again_waits_on_the_job_still_running_instead_of_starti
         assert len(list((out / "jobs").glob("*_submitted.pkl"))) == 1
         second.send_signal(signal.SIGINT)  # Ctrl-C: the study stops, and with it the job it waited on
         rest = second.communicate(timeout=120)[0]
-        assert second.returncode == 2 and "study stopped; 1 running job(s) cancelled at their last checkpoint" in rest
+        assert second.returncode == 2 and "study stopped; 1 running job(s) told to finish their step" in rest
         deadline = time.time() + 60
         while live_job("local", files) is not None:
             assert time.time() < deadline, "the attached job outlived the study"
@@ -138,33 +138,64 @@ def test_a_driver_started_again_waits_on_the_job_still_running_instead_of_starti
             pass
 
 
-def test_ctrl_c_stops_a_study_in_one_line_without_the_controllers_traceback(tmp_path, inception_files):
-    """submitit's local controller, cancelled by a SIGINT, raised KeyboardInterrupt into the stderr it
-    inherited from the driver: a traceback under the study's one-line stop message."""
+SLOW_STEPS = """
+seeds = [0]
+[systems]
+sngan = {{}}
+[train]
+dataset = "{data}"
+width = 1.0
+batch-size = 128
+n-critic = 2
+steps = 1000000
+checkpoint-every = 1000
+sample-every = 1000000
+log-every = 1
+device = "cpu"
+[eval]
+inception-weights = "{weights}"
+"""
+
+
+@pytest.mark.parametrize("who", ["process group", pytest.param("driver", marks=pytest.mark.slow)])
+def test_ctrl_c_stops_a_study_in_one_line_and_each_job_saves_the_step_it_was_on(tmp_path, inception_files, who):
+    """Steps of seconds (width 1, batch 128). submitit's controller answered a SIGINT (its cancel, or a
+    terminal's Ctrl-C to the whole group) by SIGINTing the task again ("abort without saving") and
+    SIGKILLing it a second later: every step since the last periodic checkpoint was lost. It also
+    printed a KeyboardInterrupt traceback under the study's one-line stop message."""
     import numpy as np
 
     from gans.data.shapes import make_shapes
 
     data = tmp_path / "data.npz"
-    np.savez(data, x=make_shapes(64, size=16, seed=1).numpy())
+    np.savez(data, x=make_shapes(256, size=32, seed=1).numpy())
     config = tmp_path / "study.toml"
-    config.write_text(LONG_STUDY.format(data=data, weights=inception_files["torch-fidelity"]))
+    config.write_text(SLOW_STEPS.format(data=data, weights=inception_files["torch-fidelity"]))
     out = tmp_path / "study"
+    run, files = out / "runs" / "sngan-seed0", JobFiles(out / "jobs", "sngan-seed0")
     cmd = [sys.executable, "-m", "gans", "study", "--config", str(config), "--out", str(out)]
     driver = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True)
     try:
         _lines_until(driver, "started sngan-seed0")
         deadline = time.time() + 240
-        while not (out / "runs" / "sngan-seed0" / "metrics.jsonl").exists():  # the job is training
+        while not (run / "metrics.jsonl").exists():  # the job has trained a step and is on the next
             assert time.time() < deadline
             time.sleep(0.05)
-        driver.send_signal(signal.SIGINT)
+        if who == "driver":
+            driver.send_signal(signal.SIGINT)
+        else:  # a terminal's Ctrl-C: the driver, the job's controller and its task at once
+            os.killpg(driver.pid, signal.SIGINT)
         rest = driver.communicate(timeout=120)[0]
-        assert driver.returncode == 2 and "study stopped; 1 running job(s) cancelled" in rest
+        assert driver.returncode == 2 and "study stopped; 1 running job(s) told to finish their step" in rest
         assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
-        time.sleep(2)  # the controller writes its last words as it exits
-        assert "KeyboardInterrupt" in (out / "jobs" / CONTROLLER_LOG).read_text()  # kept, not lost
+        deadline = time.time() + 120
+        while live_job("local", files) is not None:
+            assert time.time() < deadline, "the job did not end after its step"
+            time.sleep(0.2)
+        steps = sorted(int(p.stem.split("_")[1]) for p in (run / "checkpoints").glob("ckpt_*.pt"))
+        assert steps[0] == 0 and steps[-1] >= 1, f"only the periodic checkpoints {steps}: the stopped step was lost"
+        assert "Traceback" not in (out / "jobs" / CONTROLLER_LOG).read_text()
     finally:
         try:
             os.killpg(driver.pid, signal.SIGKILL)
