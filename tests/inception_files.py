@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gans.eval.inception import FIDELITY_FILE, random_inception
+from gans.eval.inception import FIDELITY_FILE, feature_layers, random_inception
 
 
 @pytest.fixture(scope="session")
@@ -48,14 +48,6 @@ class NvidiaStyle(torch.nn.Module):
         if return_features:
             return pool
         return torch.softmax(logits, dim=1)
-
-
-def feature_layers(net) -> torch.nn.Sequential:
-    """The pool-feature part of the network: input 299x299 in (x-128)/128, output 2048-d."""
-    names = ["Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "MaxPool_1", "Conv2d_3b_1x1", "Conv2d_4a_3x3",
-             "MaxPool_2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
-             "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c", "AvgPool"]
-    return torch.nn.Sequential(*[getattr(net, n) for n in names], torch.nn.Flatten())
 
 
 @pytest.fixture(scope="session")

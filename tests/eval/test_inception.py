@@ -4,8 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gans.eval.inception import open_inception, random_inception
-from tests.inception_files import feature_layers
+from gans.eval.inception import feature_layers, open_inception, random_inception
 
 
 class HelperConv(torch.nn.Module):
