@@ -127,6 +127,10 @@ class Weights:
     sha256_16: str
     network: str = ""  # what ran them: "torch-fidelity" (its eager network) or "torchscript"; "" in older files
 
+    def to_json(self) -> dict[str, Any]:
+        # an older file's record (no network) is written back in its own layout
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "network" or v}
+
 
 @dataclass
 class Report:
@@ -154,7 +158,7 @@ class Report:
 
     def to_json(self, groups: Mapping[str, Sequence[Result]] | None = None) -> dict[str, Any]:
         return {"protocol": {**self.protocol.to_json(), "reference_stats": self.reference_stats,
-                             "weights": dataclasses.asdict(self.weights)},
+                             "weights": self.weights.to_json()},
                 "definitions": DEFINITIONS,
                 "results": [r.to_json() for r in self.results],
                 "overall": self.overall(groups)}

@@ -82,5 +82,8 @@ def test_a_script_that_is_not_the_same_graph_runs_itself(tmp_path, images, chang
     path = script_file(tmp_path, module, "other.pt")
     inception = open_inception(path)
     assert inception.network == "torchscript"
-    theirs = script_features(path, images)
-    assert torch.allclose(inception(images)["2048"], theirs, rtol=1e-4, atol=1e-5 * theirs.abs().max().item())
+    theirs, mine = script_features(path, images), inception(images)["2048"]
+    # run channels-last on the CPU: ~1e-4 from the script's own kernels on an AVX-512 EPYC with these
+    # random weights, so the bound is the first test's; 1% (the Scale) is still far outside it
+    close = dict(rtol=1e-3, atol=1e-4 * theirs.abs().max().item())
+    assert torch.allclose(mine, theirs, **close) and not torch.allclose(mine, theirs / 1.01, **close)
