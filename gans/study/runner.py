@@ -43,18 +43,24 @@ from gans.study.train_and_score import run_job  # noqa: F401 (jobs submitted bef
 
 
 def is_done(cfg: TrainConfig) -> bool:
-    """Trained to its step count and scored at that step, or diverged (a retry would diverge again)."""
+    """Trained to its step count and scored at that step, or diverged (a retry would diverge again).
+    A run scored at its last step stays done once its checkpoints are removed: training is
+    deterministic, so they can be re-created, and a finished study can be kept, moved or continued
+    elsewhere as its small files alone (config, logs, eval.json)."""
     if RunLayout(cfg.out).diverged.is_file():
         return True
-    latest = ckpt_io.latest(cfg.out)
-    if latest is None:
-        return False
     try:
         report = read_eval_report(cfg.out)
     except UserError:  # a torn or foreign eval.json: the job scores the run again
         return False
+    if report is None:
+        return False
+    scored = {r.step for r in report.results if r.step is not None}
+    latest = ckpt_io.latest(cfg.out)
+    if latest is None:
+        return any(step >= cfg.steps for step in scored)
     step = step_of(latest)
-    return report is not None and step >= cfg.steps and step in {r.step for r in report.results}
+    return step >= cfg.steps and step in scored
 
 
 def run_study(out: Path, study: Study, say: Callable[[str], None] = print, threads: int | None = None) -> dict[str, Path]:

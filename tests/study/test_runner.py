@@ -1,5 +1,6 @@
 """`gans study` end to end through submitit's local executor, and continuing a stopped study."""
 import json
+import shutil
 
 import pytest
 import torch
@@ -91,6 +92,8 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
     final = ckpt_io.load_checkpoint(stopped)
     (stopped / "checkpoints" / "ckpt_00000004.pt").unlink()
     (stopped / "eval.json").unlink()
+    # a finished run kept as its small files alone (checkpoints removed): still done, still in the report
+    shutil.rmtree(out / "runs" / "msngan-wgan-seed0" / "checkpoints")
     untouched = {p: p.stat().st_mtime_ns for run in runs if run != "sngan-seed1"
                  for p in (out / "runs" / run).rglob("*") if p.is_file()}
     assert main(["study", "--out", str(out)]) == 0  # the stored study, continued
@@ -102,6 +105,7 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
     logs = " ".join(p.read_text() for p in (out / "jobs").glob("*_log.out"))
     assert f"resuming {stopped} from step 2" in logs  # resumed, not restarted
     assert [r["step"] for r in json.loads((stopped / "eval.json").read_text())["results"]] == [0, 4]
+    assert "| msngan-wgan | msn | wgan | 0 1 |" in (out / "report" / "table.md").read_text()
 
 
 def test_a_failed_job_is_one_line_naming_the_run_and_its_error(capsys, tmp_path, inception_files):
