@@ -19,6 +19,7 @@ import numpy as np
 import scipy.linalg
 import torch
 
+from gans.core.hardware import cpu_isa, cpu_model, device_name
 from gans.eval.protocol import Protocol
 from gans.eval.scoring import score_draws
 from gans.eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
@@ -119,7 +120,8 @@ def main() -> None:
             weights = workdir / "random-inception.pth"
             torch.save(random_inception().state_dict(), weights)
         ours, fidelity = images_per_s(args.num, args.device, weights, args.batch_size, workdir, args.reference_num)
-    print(f"\nIS + FID + KID of one draw of {args.num} generated images ({args.device}, batch {args.batch_size})")
+    where = device_name(args.device) if args.device.startswith("cuda") else f"{cpu_model()} ({cpu_isa()})"
+    print(f"\nIS + FID + KID of one draw of {args.num} generated images ({args.device}: {where}, batch {args.batch_size})")
     print("| run | images/s | ratio |\n|---|---|---|")
     print(f"| torch_fidelity.calculate_metrics (baseline) | {fidelity:.1f} | 1.00 |")
     print(f"| gans eval draw | {ours:.1f} | {ours / fidelity:.2f} |")

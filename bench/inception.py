@@ -27,6 +27,7 @@ from typing import Callable
 
 import torch
 
+from gans.core.hardware import cpu_isa, cpu_model
 from gans.eval.inception import (_jit_load, _ScriptFeatures, feature_layers, fold_batch_norms, helper_weights,
                                  mapped_fidelity, random_inception)
 
@@ -99,9 +100,7 @@ def main() -> None:
     if dev.type == "cuda":
         where = f"{torch.cuda.get_device_name(dev)}, cudnn.benchmark on"
     else:
-        model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-                     "unnamed")
-        where = f"cpu ({model}), {args.threads} thread(s)"
+        where = f"cpu ({cpu_model()}, {cpu_isa()}), {args.threads} thread(s)"
     print(f"\n{kind}; {args.batch} images of 32 px per block, {args.rounds} rounds, torch {torch.__version__}, {where}\n")
     print("| way | images/s, median [min-max] | ratio to baseline, median [min-max] | max feature difference / max feature |")
     print("|---|---|---|---|")

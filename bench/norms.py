@@ -16,6 +16,7 @@ import sys
 
 import torch
 
+from gans.core.hardware import cpu_isa, cpu_model
 from gans.models import Discriminator, count_parameters
 from train_step import median_ms  # bench/ is on the path when a bench script runs
 
@@ -67,7 +68,7 @@ def main() -> None:
         return
     devices = args.device or (["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     print(f"critic width {args.width}, batch {args.batch}, 32x32, median of {args.repeats}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads; "
+          f"torch {torch.__version__}, {cpu_model()} ({cpu_isa()}), {torch.get_num_threads()} CPU threads; "
           f"peak memory: CUDA max_memory_allocated, CPU peak-RSS increase (one subprocess per case)")
     head = ["norm", "arch", "device", "fwd+bwd ms", "ms ratio", "params", "params ratio", "peak MiB", "MiB ratio"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))

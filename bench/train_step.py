@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from gans.config import resolve
+from gans.core.hardware import cpu_isa, cpu_model
 from gans.data.shapes import make_shapes
 from gans.training.trainer import Trainer
 
@@ -149,7 +150,8 @@ def main() -> None:
     devices = args.device or (["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     images = torch.from_numpy(np.load(SUBSET)["x"]) if SUBSET.exists() else make_shapes(1024)
     print(f"width {args.width}, batch {args.batch}, median of {args.repeats}, "
-          f"data: {'CIFAR-10 subset' if SUBSET.exists() else 'built-in shapes'}, torch {torch.__version__}")
+          f"data: {'CIFAR-10 subset' if SUBSET.exists() else 'built-in shapes'}, torch {torch.__version__}, "
+          f"CPU {cpu_model()} ({cpu_isa()}), {torch.get_num_threads()} threads")
     if args.layout_ab:
         head = ["device", "width", "contiguous ms", "channels-last ms", "ratio", "channels-last faster in"]
         print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))

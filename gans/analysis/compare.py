@@ -13,7 +13,8 @@ from typing import Callable, Sequence
 from gans.analysis import curve, pairs, stages, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, load_runs
-from gans.analysis.table import COLUMNS, SystemRow, cells, diff_table, markdown, notes, table_rows, write_csv
+from gans.analysis.table import (COLUMNS, SystemRow, cells, diff_table, machines_note, markdown, notes, table_rows,
+                                 write_csv)
 from gans.core.errors import UserError
 from gans.core.files import check_writable, write_atomic
 
@@ -105,7 +106,7 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
     rows = table_rows(runs, baseline)  # a bad --baseline is refused before anything is written
     out.mkdir(parents=True, exist_ok=True)
     written = {"table.md": out / "table.md", "table.csv": write_csv(rows, out / "table.csv")}
-    write_atomic(written["table.md"], lambda f: f.write(markdown(rows).encode()))
+    write_atomic(written["table.md"], lambda f: f.write(markdown(rows, machines_note(runs)).encode()))
     plots = {"FID vs step": plot_fid(runs, out / "fid_vs_step.png"),
              "Losses": plot_losses(runs, out / "losses.png"),
              "Final samples": plot_samples(runs, out / "samples.png")}

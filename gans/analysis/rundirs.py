@@ -7,7 +7,7 @@ Reading one never builds a network: parameter counts come from what the run alre
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -17,6 +17,7 @@ from gans.eval.records import Report, Summary
 from gans.runs.eval_report import read_eval_report
 from gans.runs.layout import CONFIG, RunLayout
 from gans.runs.log_records import Diagnosis, EvalPoint
+from gans.runs.machines import MachineRow, read_machines
 from gans.runs.runlog import read_jsonl
 
 
@@ -43,6 +44,7 @@ class RunDir:
     params: dict[str, int] | None  # {"G": n, "D": n} as stored; None when nothing stored them
     grid: Path | None  # the newest sample grid
     diverged: str | None = None  # a study's record that training diverged (its error line)
+    machines: list[MachineRow] = field(default_factory=list)  # machines.jsonl: where each stretch trained
 
     @property
     def system(self) -> str:
@@ -177,7 +179,7 @@ def load_run(run_dir: Path) -> RunDir:
     return RunDir(run_dir, cfg, read_jsonl(files.metrics), evals,
                   [Diagnosis.from_json(r) for r in read_jsonl(files.diagnostics)], report,
                   None if diverged else _final(report, evals),  # a score from before it diverged is not its result
-                  stored_params(run_dir, report), grids[-1][1] if grids else None, diverged)
+                  stored_params(run_dir, report), grids[-1][1] if grids else None, diverged, read_machines(run_dir))
 
 
 def load_runs(paths: Sequence[Path]) -> list[RunDir]:

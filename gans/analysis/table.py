@@ -256,13 +256,29 @@ def notes(rows: Sequence[SystemRow]) -> list[str]:
     return lines
 
 
+def machines_note(runs: Sequence[RunDir]) -> str | None:
+    """Where the runs trained (their machines.jsonl), when any says: steps/s and bitwise repeats hold
+    within one machine only, so a table over several says how many runs each trained."""
+    if not any(r.machines for r in runs):
+        return None  # runs trained before the file existed: say nothing rather than "unknown" for all
+    count: dict[str, int] = {}
+    for run in runs:
+        names = list(dict.fromkeys(m.name for m in run.machines)) or ["not recorded"]
+        key = " then ".join(names)  # a run resumed on another machine: both, in order
+        count[key] = count.get(key, 0) + 1
+    where = "; ".join(f"{name}: {n} run{'s' if n > 1 else ''}" for name, n in sorted(count.items()))
+    return f"Trained on {where} (each run's machines.jsonl; steps/s compare within one machine)."
+
+
 def md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in body]
 
 
-def markdown(rows: Sequence[SystemRow]) -> str:
+def markdown(rows: Sequence[SystemRow], machines: str | None = None) -> str:
+    """The table, its notes and, where given, the machines line (:func:`machines_note`)."""
     lines = md_table(COLUMNS, [cells(r) for r in rows]) + [""]
     lines += [n.replace(MARK, "\\" + MARK, 1) if n.startswith(MARK) else n for n in notes(rows)]
+    lines += [machines] if machines else []
     head, body = diff_table(rows)
     if body:
         lines += ["", f"Differences from the baseline {rows[0].baseline} (system - baseline [95% Welch "

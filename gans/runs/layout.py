@@ -4,6 +4,7 @@ readers cannot disagree. Plain paths, no torch.
     RUN/config.toml                  the resolved config (`gans train --config RUN/config.toml` repeats the run)
     RUN/metrics.jsonl                losses and steps/s, a row per --log-every steps
     RUN/eval.jsonl                   training-time evaluations (--eval-every)
+    RUN/machines.jsonl               where each stretch of training ran (CPU, instruction set, device), a row per start or resume
     RUN/diagnostics.jsonl            critic diagnoses (--diagnose-every, `gans diagnose --from-checkpoints`)
     RUN/eval.json, RUN/eval.csv      `gans eval`'s report on the run's checkpoints
     RUN/checkpoints/ckpt_N.pt        the checkpoint of step N (8 digits)
@@ -26,6 +27,7 @@ CONFIG = "config.toml"
 METRICS = "metrics.jsonl"
 EVALS = "eval.jsonl"
 DIAGNOSTICS = "diagnostics.jsonl"
+MACHINES = "machines.jsonl"
 EVAL_REPORT = "eval.json"
 EVAL_CSV = "eval.csv"
 CKPT_DIR = "checkpoints"
@@ -101,6 +103,10 @@ class RunLayout:
     @property
     def diagnostics(self) -> Path:
         return self.root / DIAGNOSTICS
+
+    @property
+    def machines(self) -> Path:
+        return self.root / MACHINES
 
     @property
     def eval_report(self) -> Path:

@@ -9,6 +9,7 @@ from torchvision.utils import save_image
 from tqdm.auto import tqdm
 
 from gans.runs import checkpoint as ckpt_io
+from gans.runs import machines
 from gans.config import TrainConfig, to_toml
 from gans.data.images import Batches, check_shape, load_images
 from gans.diagnostics.critic import CriticTraining
@@ -165,6 +166,7 @@ class Trainer:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             text = to_toml(self.cfg).encode()
             write_atomic(self.files.config, lambda f: f.write(text))
+            machines.record(self.run_dir, machines.here(self.step, self.device, torch.get_num_threads(), self.ranks.world))
         if self.last_path is None and self.step > 0:  # loaded by hand rather than through resume_run
             self.last_path = ckpt_io.latest(self.run_dir)
         bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.cfg.run_name, unit="it",

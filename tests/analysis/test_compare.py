@@ -296,3 +296,24 @@ def test_a_run_that_diverged_after_training_time_scores_has_no_result_and_spread
     fid = row.numbers["fid"]
     assert fid.values == (41.0,) and fid.excluded == 2 and fid.std == pytest.approx(1.0)
     assert "nan" not in markdown([row]) and ok.is_dir()
+
+
+def test_the_table_says_which_machines_trained_its_runs(tmp_path):
+    from gans.runs.machines import MachineRow, record
+
+    def row(step, cpu):
+        return MachineRow(step, "2026-12-05T00:00:00Z", cpu, "AVX512", "cpu", 1, "2.14.1")
+
+    runs = [write_run(tmp_path / "runs", "sngan", seed, {"fid": [50.0 + seed]}) for seed in range(4)]
+    assert "Trained on" not in main_table(tmp_path, "before")  # runs from before machines.jsonl: no line
+    record(runs[0], row(0, "AMD EPYC 9B14"))
+    record(runs[1], row(0, "AMD EPYC 9B14"))
+    record(runs[2], row(0, "Intel Xeon"))
+    record(runs[2], row(500, "AMD EPYC 9B14"))  # resumed on another machine
+    assert ("Trained on AMD EPYC 9B14 (AVX512): 2 runs; Intel Xeon (AVX512) then AMD EPYC 9B14 (AVX512): 1 run; "
+            "not recorded: 1 run (each run's machines.jsonl") in main_table(tmp_path, "after")
+
+
+def main_table(tmp_path, name):
+    compare([tmp_path / "runs"], tmp_path / name)
+    return (tmp_path / name / "table.md").read_text()

@@ -8,6 +8,7 @@ from gans.runs import checkpoint as ckpt_io
 from gans.runs import layout
 from gans.runs.layout import DROPPED_GLOB, LOCK_FILE, METRICS
 from gans.runs.lock import holds, unlock_run
+from gans.runs.machines import read_machines
 from gans.runs.runlog import read_jsonl
 from gans.training.launch import resume_run, start_run
 
@@ -36,6 +37,9 @@ def test_resuming_from_an_earlier_checkpoint_sets_aside_the_later_rows_and_check
     assert [r["step"] for r in read_jsonl(run / METRICS)] == [1, 2, 3, 4, 5, 6]  # each step once
     a, b = ckpt_io.load_checkpoint(straight)["G"], ckpt_io.load_checkpoint(run)["G"]
     assert all(torch.equal(a[k], b[k]) for k in a)  # the same run again, from step 2
+    # where each stretch ran: never trimmed by a resume (the set-aside steps were trained there too)
+    rows = read_machines(run)
+    assert [r.step for r in rows] == [0, 2] and {(r.device, r.isa) for r in rows} == {("cpu", torch.backends.cpu.get_cpu_capability())}
 
 
 def test_a_corrupt_checkpoint_names_the_command_that_resumes_from_the_previous_good_one(tiny_cfg, tmp_path, capsys):
