@@ -27,7 +27,7 @@ from typing import Callable
 
 import torch
 
-from gans.core.hardware import cpu_isa, cpu_model
+from gans.core.hardware import cpu_isa, cpu_model, device_name
 from gans.eval.inception import (_jit_load, _ScriptFeatures, feature_layers, fold_batch_norms, helper_weights,
                                  mapped_fidelity, random_inception)
 
@@ -98,7 +98,7 @@ def main() -> None:
                 secs[name].append(time.perf_counter() - t)
     base = secs[next(iter(fns))]
     if dev.type == "cuda":
-        where = f"{torch.cuda.get_device_name(dev)}, cudnn.benchmark on"
+        where = f"{device_name(dev)}, cudnn.benchmark on"
     else:
         where = f"cpu ({cpu_model()}, {cpu_isa()}), {args.threads} thread(s)"
     print(f"\n{kind}; {args.batch} images of 32 px per block, {args.rounds} rounds, torch {torch.__version__}, {where}\n")

@@ -9,11 +9,15 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gans.core.hardware import cpu_isa, cpu_model, device_name
 from gans.eval.records import JsonRecord
 from gans.runs.layout import RunLayout
 from gans.runs.runlog import read_jsonl
+
+if TYPE_CHECKING:  # torch is imported only when a row is made
+    import torch
 
 
 @dataclass
@@ -33,7 +37,8 @@ class MachineRow(JsonRecord):
         return self.device if self.device != "cpu" else f"{self.cpu} ({self.isa})"
 
 
-def here(step: int, device, threads: int, processes: int = 1) -> MachineRow:
+def here(step: int, device: torch.device | str, threads: int, processes: int = 1) -> MachineRow:
+    """This process's machine, as the row of a stretch of training starting at ``step``."""
     import torch
 
     return MachineRow(step, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), cpu_model(), cpu_isa(),

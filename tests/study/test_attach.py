@@ -58,24 +58,26 @@ def test_a_live_controller_of_this_folder_is_attached(tmp_path):
     assert job.done()
 
 
-LONG_STUDY = """
-seeds = [0]
+def endless_study(data, weights, size: str) -> str:
+    """One sngan run that never ends by itself (10^6 steps, no periodic checkpoint soon), for the tests
+    that stop it; ``size``: [train] lines setting how long a step takes."""
+    return f"""seeds = [0]
 [systems]
 sngan = {{}}
 [train]
 dataset = "{data}"
-image-size = 16
-width = 0.0625
-z-dim = 8
-batch-size = 8
+{size}
 steps = 1000000
 checkpoint-every = 1000
 sample-every = 1000000
-log-every = 1000
 device = "cpu"
 [eval]
 inception-weights = "{weights}"
 """
+
+
+QUICK_STEPS = "image-size = 16\nwidth = 0.0625\nz-dim = 8\nbatch-size = 8\nlog-every = 1000"
+SLOW_STEPS = "width = 1.0\nbatch-size = 128\nn-critic = 2\nlog-every = 1"  # steps of seconds
 
 
 def _lines_until(proc, text: str, timeout: float = 240) -> str:
@@ -103,7 +105,7 @@ def test_a_driver_started_again_waits_on_the_job_still_running_instead_of_starti
     np.savez(data, x=make_shapes(64, size=16, seed=1).numpy())
     config = tmp_path / "study.toml"
     # the test's own weights: without them the study stops before any job, offline, unless gans[fid] is installed
-    config.write_text(LONG_STUDY.format(data=data, weights=inception_files["torch-fidelity"]))
+    config.write_text(endless_study(data, inception_files["torch-fidelity"], QUICK_STEPS))
     out = tmp_path / "study"
     run, files = out / "runs" / "sngan-seed0", JobFiles(out / "jobs", "sngan-seed0")
     cmd = [sys.executable, "-m", "gans", "study", "--config", str(config), "--out", str(out)]
@@ -138,25 +140,6 @@ def test_a_driver_started_again_waits_on_the_job_still_running_instead_of_starti
             pass
 
 
-SLOW_STEPS = """
-seeds = [0]
-[systems]
-sngan = {{}}
-[train]
-dataset = "{data}"
-width = 1.0
-batch-size = 128
-n-critic = 2
-steps = 1000000
-checkpoint-every = 1000
-sample-every = 1000000
-log-every = 1
-device = "cpu"
-[eval]
-inception-weights = "{weights}"
-"""
-
-
 @pytest.mark.parametrize("who", ["process group", pytest.param("driver", marks=pytest.mark.slow)])
 def test_ctrl_c_stops_a_study_in_one_line_and_each_job_saves_the_step_it_was_on(tmp_path, inception_files, who):
     """Steps of seconds (width 1, batch 128). submitit's controller answered a SIGINT (its cancel, or a
@@ -170,7 +153,7 @@ def test_ctrl_c_stops_a_study_in_one_line_and_each_job_saves_the_step_it_was_on(
     data = tmp_path / "data.npz"
     np.savez(data, x=make_shapes(256, size=32, seed=1).numpy())
     config = tmp_path / "study.toml"
-    config.write_text(SLOW_STEPS.format(data=data, weights=inception_files["torch-fidelity"]))
+    config.write_text(endless_study(data, inception_files["torch-fidelity"], SLOW_STEPS))
     out = tmp_path / "study"
     run, files = out / "runs" / "sngan-seed0", JobFiles(out / "jobs", "sngan-seed0")
     cmd = [sys.executable, "-m", "gans", "study", "--config", str(config), "--out", str(out)]
