@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Callable, Sequence
 
-from gans.analysis import curve, pairs, stages, sweep
+from gans.analysis import curve, stages, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, load_runs
 from gans.analysis.table import (COLUMNS, SystemRow, cells, diff_table, machines_note, markdown, notes, table_rows,
@@ -115,12 +115,6 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
     if steps:  # training-time FID: does the order at the end hold along the way?
         text = curve.markdown(steps, rows[0].baseline)
         written["fid_by_step.md"] = write_atomic(out / "fid_by_step.md", lambda f: f.write(text.encode()))
-    # a ranking claims every pair: PROTOCOL.md's tests, Holm over the pairs. A search's or short list's
-    # draws are chosen by the protocol's rule instead; testing every pair of them is noise
-    if len(rows) > 2 and not any(sweep.draw_of(r.system) is not None for r in rows):
-        written["pairs.md"] = write_atomic(out / "pairs.md", lambda f: f.write(pairs.markdown(rows).encode()))
-    else:
-        (out / "pairs.md").unlink(missing_ok=True)
     written.update(stages.write(rows, runs, out, say))  # a study's next stage (samples/study/PROTOCOL.md)
     swept = sweep.points(rows)
     if swept:  # a study's [sweep]: each system's settings ranked, its best picked

@@ -13,7 +13,7 @@ from itertools import combinations
 from typing import Sequence
 
 from gans.analysis.stats import ALPHA, Difference, holm, welch
-from gans.analysis.table import METRICS, Metric, SystemRow, md_table
+from gans.analysis.table import LEARNS, METRICS, Metric, SystemRow, md_table
 
 PRIMARY = ("kid", "fid_inf")  # PROTOCOL.md: KID decides, FID-infinity is reported beside it
 
@@ -56,9 +56,27 @@ def _metric(key: str) -> Metric:
     return next(m for m in METRICS if m.key == key)
 
 
-def markdown(rows: Sequence[SystemRow]) -> str:
-    """pairs.md: for KID and FID-infinity, every pair's difference, p, Holm's p and the verdict."""
+def learned_lines(rows: Sequence[SystemRow]) -> list[str]:
+    """PROTOCOL.md's "learned" bar per system: a seed above it is named as not learning on that seed."""
+    lines = []
+    for r in rows:
+        if not r.learned:
+            lines.append(f"- {r.system}: not scored against its untrained generator")
+        elif lost := r.not_learning:
+            worst = {seed: ratio for seed, ratio in zip(r.learned_seeds, r.learned)}
+            lines.append(f"- {r.system}: **not learning** on seed{'s' if len(lost) > 1 else ''} "
+                         + ", ".join(f"{seed} ({worst[seed]:.2f})" for seed in lost))
+        else:
+            lines.append(f"- {r.system}: every seed learned (worst {r.learned_worst:.2f}, n = {len(r.learned)})")
+    return lines
+
+
+def markdown(rows: Sequence[SystemRow], stage: str | None = None) -> str:
+    """pairs.md: for KID and FID-infinity, every pair's difference, p, Holm's p and the verdict; for a
+    study's stage, which one and each system's "learned" check (samples/study/PROTOCOL.md)."""
     lines = ["# Every pair of systems", ""]
+    if stage:
+        lines += [f"Stage: {stage} (samples/study/PROTOCOL.md), from every run of the stage.", ""]
     for key in PRIMARY:
         found, m = pairs(rows, key), _metric(key)
         if not found:
@@ -72,6 +90,9 @@ def markdown(rows: Sequence[SystemRow]) -> str:
         lines += [f"## {m.label}" + (" (primary)" if key == PRIMARY[0] else " (secondary)"), "",
                   *md_table(["A", "B", "n (A, B)", "B - A [95% Welch interval]", "p", f"p, Holm over {len(found)}",
                              "verdict"], body), ""]
+    if stage:
+        lines += [f"## Learned (each run's final FID at most {LEARNS:g}x its untrained generator's)", "",
+                  *learned_lines(rows), ""]
     lines.append(f"Welch's t (two-sided) per pair; Holm's adjustment over each number's pairs, a pair without a test "
                  f"counted at p = 1; 'ahead' only where the adjusted p < {ALPHA:g}. A diverged seed is left out of its "
                  "test and counted in n's column. Lower is better.")

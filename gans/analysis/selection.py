@@ -85,11 +85,16 @@ def short_list_pending(per_seed: dict[str, list[float]], study: dict[str, Any]) 
                        "picks.md and confirm.toml are")
 
 
-def confirm_pending(per_seed: dict[str, list[float]], study: dict[str, Any]) -> str | None:
-    """Why the confirmation cannot choose the horizon's systems yet (None: it can)."""
+STAGE_FILES = {"confirm": ("confirmation", "pairs.md and horizon.toml are"), "horizon": ("horizon", "pairs.md is")}
+
+
+def stage_pending(per_seed: dict[str, list[float]], study: dict[str, Any]) -> str | None:
+    """Why a confirmation or horizon cannot be tested yet (None: it can): a test over part of a stage's
+    seeds would state verdicts the protocol's n does not back."""
     if (gap := _unscored(per_seed, study)) is None:
         return None
-    return _incomplete("confirmation", gap[0], gap[1], f"{gap[2]} systems x {gap[1] // gap[2]} seeds", "horizon.toml is")
+    stage, files = STAGE_FILES[study["stage"]]
+    return _incomplete(stage, gap[0], gap[1], f"{gap[2]} systems x {gap[1] // gap[2]} seeds", files)
 
 
 def _drawn_fields(study: dict[str, Any]) -> set[str]:

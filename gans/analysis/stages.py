@@ -1,7 +1,9 @@
 """What a study's runs decide next under samples/study/PROTOCOL.md, written beside their report.
 
 Over a search: budget.md/png (what k of the same K configurations buy each system) and stage 2's
-study file; over a short list: each system's pick and stage 3's; over a confirmation: stage 4's. A
+study file; over a short list: each system's pick and stage 3's; over a confirmation: its tests of
+every pair (pairs.md) and stage 4's; over a horizon: its tests. Over runs of no stage, three systems or
+more get pairs.md (a search's or short list's draws never: the rule chooses among them). A
 stage's file is written only from the whole stage before it: otherwise ``say`` gets one line why,
 and no file of that name is left from an earlier report, so a stale stage cannot be run. The rule
 itself is gans.analysis.selection; this module only reads the runs and writes the files.
@@ -11,12 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from gans.analysis import budget, selection, sweep
+from gans.analysis import budget, pairs, selection, sweep
 from gans.analysis.rundirs import RunDir
 from gans.analysis.table import SystemRow
 from gans.core.files import write_atomic
 
-FILES = ("budget.md", "budget.png", "short-list.toml", "picks.md", "confirm.toml", "horizon.toml")
+FILES = ("budget.md", "budget.png", "short-list.toml", "picks.md", "confirm.toml", "horizon.toml", "pairs.md")
 
 
 def _per_seed(rows: Sequence[SystemRow], key: str) -> dict[str, list[float]]:
@@ -54,13 +56,17 @@ def write(rows: Sequence[SystemRow], runs: Sequence[RunDir], out: Path, say: Cal
             text("picks.md", selection.markdown(chosen, list(dict.fromkeys(d.system for d in searched))))
             text("confirm.toml", selection.confirm_study(chosen, selection.drawn_flags(runs, stored), stored),
                  "every short-listed draw failed: no pick to confirm (picks.md)")
-    elif stored is not None and stored.get("stage") == "confirm":
+    elif stored is not None and stored.get("stage") in selection.STAGE_FILES:  # a confirmation or a horizon
         kid, fid = _per_seed(rows, "kid"), _per_seed(rows, "fid")
-        if pending := selection.confirm_pending(kid, stored):
+        if pending := selection.stage_pending(kid, stored):
             say(f"note: {pending}")
         else:
-            text("horizon.toml", selection.horizon_study(selection.standings(kid, fid), stored),
-                 "every system diverged on a confirmation seed: no horizon to run")
+            text("pairs.md", pairs.markdown(rows, stored["stage"]))
+            if stored["stage"] == "confirm":
+                text("horizon.toml", selection.horizon_study(selection.standings(kid, fid), stored),
+                     "every system diverged on a confirmation seed: no horizon to run")
+    elif len(rows) > 2:  # a ranking claims every pair: PROTOCOL.md's tests, Holm over the pairs
+        text("pairs.md", pairs.markdown(rows))
     for name in FILES:
         if name not in made:
             (out / name).unlink(missing_ok=True)

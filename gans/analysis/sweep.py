@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from gans.analysis.table import LEARNS  # a point learns when every seed's FID is at most this times its untrained generator's
+
 SWEPT = "@"  # system@flag=value,flag=value: a system at one point of the sweep
 DRAW = "draw"  # system@draw=NN: a system at one configuration of a study's [search] (gans.analysis.budget)
-LEARNS = 0.6  # a point learns when every seed's FID is at most this times its untrained generator's
 
 
 def system_of(name: str) -> tuple[str, str]:

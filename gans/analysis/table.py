@@ -44,6 +44,8 @@ METRICS = (Metric("is", "IS", "is_mean", "is_std"), Metric("fid", "FID", "fid", 
            Metric("kid", "KID x1e3", "kid_mean", "kid_std", 1e3), Metric("fid_inf", "FID∞", "fid_infinity", "fid_infinity_std"),
            *(Metric(k, k, k, f"{k}_std", digits=3) for k in ("precision", "recall", "density", "coverage")))
 TEST = "Welch's t-test (two-sided, unequal variances)"
+# PROTOCOL.md's bar: a run learned when its final FID is at most this times its untrained generator's
+LEARNS = 0.6
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class SystemRow:
     params: dict[str, int] | None
     baseline: str  # the system every row is tested against
     learned: tuple[float, ...] = ()  # each seed's final FID / its untrained generator's (where scored)
+    learned_seeds: tuple[int, ...] = ()  # the seed of each ``learned`` ratio, in the same order
 
     @property
     def learned_mean(self) -> float | None:
@@ -96,6 +99,11 @@ class SystemRow:
     @property
     def learned_worst(self) -> float | None:
         return max(self.learned) if self.learned else None
+
+    @property
+    def not_learning(self) -> tuple[int, ...]:
+        """The seeds whose final FID is above LEARNS times their untrained generator's."""
+        return tuple(seed for seed, ratio in zip(self.learned_seeds, self.learned) if ratio > LEARNS)
 
     @property
     def is_baseline(self) -> bool:
@@ -179,7 +187,8 @@ def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[Syst
                                                   if any(map(failed, group)) else set()))) or "not evaluated",
                               sum(rates) / len(rates) if rates else None,
                               next((r.params for r in group if r.params), None), baseline,
-                              tuple(x for r in group if (x := r.learned) is not None)))
+                              tuple(x for r in group if (x := r.learned) is not None),
+                              tuple(r.cfg.seed for r in group if r.learned is not None)))
     for m in METRICS:
         adjusted = holm([d.p if (d := r.numbers[m.key].vs_baseline) else None for r in rows])
         for r, p in zip(rows, adjusted):
@@ -235,7 +244,9 @@ def cells(row: SystemRow) -> list[str]:
 def _learned_cell(row: SystemRow) -> str:
     if not row.learned:
         return "—"
-    return f"{row.learned_mean:.2f} (worst {row.learned_worst:.2f})"
+    lost = row.not_learning
+    return (f"{row.learned_mean:.2f} (worst {row.learned_worst:.2f})"
+            + (f": not learning on seed{'s' if len(lost) > 1 else ''} {', '.join(map(str, lost))}" if lost else ""))
 
 
 def diff_table(rows: Sequence[SystemRow]) -> tuple[list[str], list[list[str]]]:
@@ -250,7 +261,8 @@ def notes(rows: Sequence[SystemRow]) -> list[str]:
              "mean; a system of one seed shows its mean ± std over draws, without an interval, and "
              f"± {NOT_MEASURED} after one draw (no spread measured). Lower FID and KID are better.",
              "FID / untrained: each seed's final FID over its step-0 (untrained) generator's FID, by the same "
-             "protocol, where eval.json scored both (gans study does); the mean over seeds and the worst seed."]
+             "protocol, where eval.json scored both (gans study does); the mean over seeds and the worst seed; "
+             f"a seed above {LEARNS:g} is named as not learning (samples/study/PROTOCOL.md)."]
     if len(rows) > 1:
         lines.append(f"{MARK} differs from the baseline {rows[0].baseline} at p < {ALPHA:g}: {TEST}.")
     return lines

@@ -1,4 +1,5 @@
 """PROTOCOL.md's rule as code: the short list from a search, each system's pick from the short list."""
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -134,14 +135,42 @@ def test_the_confirmation_writes_the_horizon_study_of_its_three_best_systems_by_
     assert study.eval == {"num_samples": 5000}
 
 
-def test_an_unfinished_confirmation_writes_no_horizon_study(tmp_path):
+def test_an_unfinished_confirmation_writes_no_horizon_study_and_no_tests(tmp_path):
+    # verdicts over part of a stage's seeds would claim what the protocol's n does not back
     runs = _confirmation(tmp_path / "confirm", {"a": [0.1, 0.1], "b": [0.2, 0.2, 0.2], "c": [0.3, 0.3, 0.3]})
     said: list[str] = []
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "pairs.md").write_text("from an earlier, finished report")
     written = compare([runs], tmp_path / "report", say=said.append)
-    assert "horizon.toml" not in written and "pairs.md" in written
+    assert "horizon.toml" not in written and "pairs.md" not in written and not (tmp_path / "report" / "pairs.md").exists()
     assert said == ["note: the confirmation is incomplete (8 of its 9 runs scored among those given: 3 systems x 3 "
-                    "seeds), so horizon.toml is not written; finish it with the same `gans study`, or give gans compare "
-                    "all its runs"]
+                    "seeds), so pairs.md and horizon.toml are not written; finish it with the same `gans study`, or "
+                    "give gans compare all its runs"]
+
+
+def test_a_finished_confirmation_tests_every_pair_and_names_a_seed_that_did_not_learn(tmp_path):
+    runs = _confirmation(tmp_path / "confirm", {"a": [0.1, 0.11, 0.12], "b": [0.2, 0.21, 0.22]})
+    for seed, untrained in ((5, 400.0), (6, 150.0), (7, 400.0)):  # a's FID is 100: seed 6 only at 0.67x
+        shutil.rmtree(runs / f"a-seed{seed}")
+        write_run(runs, "sngan", seed, label="a", numbers={"fid": [100.0], "kid_mean": [0.1 + (seed - 5) / 100]},
+                  untrained={"fid": [untrained], "kid_mean": [0.5]}, flags={"lr": LRS[0]})
+    written = compare([runs], tmp_path / "report")
+    text = written["pairs.md"].read_text()  # two systems: a stage's one pair is still its test
+    assert "Stage: confirm" in text and "| a | b | 3, 3 |" in text and "a ahead of b" in text
+    assert "- a: **not learning** on seed 6 (0.67)" in text and "- b: not scored against its untrained generator" in text
+    assert "not learning on seed 6" in written["table.md"].read_text()
+    assert "horizon.toml" in written
+
+
+def test_a_finished_two_system_horizon_writes_its_tests(tmp_path):
+    runs = _study_dir(tmp_path / "horizon", 'stage = "horizon"\nseeds = [5, 6]\n[systems]\n'
+                      f'a = {{ preset = "sngan", lr = {LRS[0]} }}\nb = {{ preset = "sngan", lr = {LRS[1]} }}\n')
+    for i, system in enumerate("ab"):
+        for seed in (5, 6):
+            write_run(runs, "sngan", seed, label=system, numbers={"fid": [100.0], "kid_mean": [0.1 * (i + 1) + seed / 1000]},
+                      flags={"lr": LRS[i]})
+    written = compare([runs], tmp_path / "report")
+    assert "Stage: horizon" in written["pairs.md"].read_text() and "horizon.toml" not in written
 
 
 def test_a_study_names_only_a_stage_of_the_protocol():
