@@ -71,9 +71,33 @@ def learned_lines(rows: Sequence[SystemRow]) -> list[str]:
     return lines
 
 
-def markdown(rows: Sequence[SystemRow], stage: str | None = None) -> str:
-    """pairs.md: for KID and FID-infinity, every pair's difference, p, Holm's p and the verdict; for a
-    study's stage, which one and each system's "learned" check (samples/study/PROTOCOL.md)."""
+def curve_lines(rows: Sequence[SystemRow], curves: dict[str, list[dict[int, float]]]) -> list[str]:
+    """FID at each sample count (mean over the seeds scored so) beside FID-infinity and KID, and the
+    systems' order by each: where sample size reorders FID, the orders differ (PROTOCOL.md's endpoints)."""
+    sizes = sorted({n for found in curves.values() for c in found for n in c})
+    if not sizes:
+        return []
+    mean: dict[str, dict[str, float]] = {}
+    for r in rows:
+        found = curves.get(r.system, [])
+        mean[r.system] = {f"FID at {n:,}": sum(c[n] for c in found if n in c) / k
+                          for n in sizes if (k := sum(n in c for c in found))}
+        for key in ("fid_inf", "kid"):
+            if (st := r.numbers[key].seeds) is not None:
+                mean[r.system][_metric(key).label] = st.mean * _metric(key).scale
+    columns = [*(f"FID at {n:,}" for n in sizes), _metric("fid_inf").label, _metric("kid").label]
+    body = [[r.system, *(f"{mean[r.system][c]:.1f}" if c in mean[r.system] else "—" for c in columns)] for r in rows]
+    order = [[c, " < ".join(s for s in sorted(mean, key=lambda s: mean[s][c]) if c in mean[s])] for c in columns]
+    return ["## FID by sample count", "", *md_table(["system", *columns], body), "",
+            "Mean over each system's scored seeds (each N a random subset of the same samples, the largest all of them). Systems in order, lowest first:",
+            "", *md_table(["by", "order"], order), ""]
+
+
+def markdown(rows: Sequence[SystemRow], stage: str | None = None,
+             curves: dict[str, list[dict[int, float]]] | None = None) -> str:
+    """pairs.md: for KID and FID-infinity, every pair's difference, p, Holm's p and the verdict; FID at
+    each sample count where ``curves`` (system -> each seed's {N: FID}) has it; for a study's stage,
+    which one and each system's "learned" check (samples/study/PROTOCOL.md)."""
     lines = ["# Every pair of systems", ""]
     if stage:
         lines += [f"Stage: {stage} (samples/study/PROTOCOL.md), from every run of the stage.", ""]
@@ -90,6 +114,7 @@ def markdown(rows: Sequence[SystemRow], stage: str | None = None) -> str:
         lines += [f"## {m.label}" + (" (primary)" if key == PRIMARY[0] else " (secondary)"), "",
                   *md_table(["A", "B", "n (A, B)", "B - A [95% Welch interval]", "p", f"p, Holm over {len(found)}",
                              "verdict"], body), ""]
+    lines += curve_lines(rows, curves or {})
     if stage:
         lines += [f"## Learned (each run's final FID at most {LEARNS:g}x its untrained generator's)", "",
                   *learned_lines(rows), ""]

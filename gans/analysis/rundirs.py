@@ -66,6 +66,15 @@ class RunDir:
         return self.final.summary.fid / base if base and self.final.summary.fid is not None else None
 
     @property
+    def fid_curve(self) -> dict[int, float]:
+        """FID at each sample count its final score fitted FID-infinity on (the first draw's); {} when
+        it was not scored so, or diverged."""
+        if self.report is None or self.final is None:
+            return {}
+        latest = max(self.report.results, key=lambda r: r.step or 0)
+        return {int(n): float(f) for n, f in (latest.draws[0].fid_curve or [])} if latest.draws else {}
+
+    @property
     def last_step(self) -> int:
         return int(self.metrics[-1]["step"]) if self.metrics else 0
 

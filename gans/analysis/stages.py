@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from gans.analysis import budget, pairs, selection, sweep
-from gans.analysis.rundirs import RunDir
+from gans.analysis.rundirs import RunDir, by_system
 from gans.analysis.table import SystemRow
 from gans.core.files import write_atomic
 
@@ -61,16 +61,21 @@ def write(rows: Sequence[SystemRow], runs: Sequence[RunDir], out: Path, say: Cal
         if pending := selection.stage_pending(kid, stored):
             say(f"note: {pending}")
         else:
-            text("pairs.md", pairs.markdown(rows, stored["stage"]))
+            text("pairs.md", pairs.markdown(rows, stored["stage"], _curves(runs)))
             if stored["stage"] == "confirm":
                 text("horizon.toml", selection.horizon_study(selection.standings(kid, fid), stored),
                      "every system diverged on a confirmation seed: no horizon to run")
     elif len(rows) > 2:  # a ranking claims every pair: PROTOCOL.md's tests, Holm over the pairs
-        text("pairs.md", pairs.markdown(rows))
+        text("pairs.md", pairs.markdown(rows, curves=_curves(runs)))
     for name in FILES:
         if name not in made:
             (out / name).unlink(missing_ok=True)
     return made
+
+
+def _curves(runs: Sequence[RunDir]) -> dict[str, list[dict[int, float]]]:
+    """Each system's seeds' FID by sample count, diverged runs left out (gans.analysis.pairs.curve_lines)."""
+    return {system: [c for r in group if (c := r.fid_curve)] for system, group in by_system(runs).items()}
 
 
 def _settings(runs: Sequence[RunDir]) -> dict[int, str]:

@@ -54,3 +54,22 @@ def test_a_diverged_seed_is_counted_beside_its_test_and_an_untestable_pair_stays
     assert found[("a", "dead")].p_holm is None and found[("a", "dead")].verdict() == "no test (n < 2)"
     text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
     assert "| a | b | 3, 2 (B: 1 diverged, left out) |" in text and "p, Holm over 3" in text
+
+
+def test_pairs_show_fid_at_each_sample_count_and_where_it_reorders_the_systems(tmp_path):
+    # a's FID is higher at 500 samples (its bias larger) but lower extrapolated: the orders must differ
+    curves = {"a": [[500, 130.0], [1000, 115.0], [2000, 107.5], [5000, 103.0]],
+              "b": [[500, 120.0], [1000, 112.0], [2000, 108.0], [5000, 105.6]],
+              "c": [[500, 140.0], [1000, 135.0], [2000, 132.5], [5000, 131.0]]}
+    fid_inf = {"a": 100.0, "b": 104.0, "c": 130.0}
+    for i, (system, curve) in enumerate(curves.items()):
+        for seed in range(3):
+            shifted = [[n, f + seed] for n, f in curve]  # seeds 0, 1, 2: the mean is the curve + 1
+            write_run(tmp_path / "runs", "sngan", seed, label=system,
+                      numbers={"fid": [shifted[-1][1]], "kid_mean": [0.1 * (i + 1) + seed / 100],
+                               "fid_infinity": [fid_inf[system] + seed], "fid_curve": [shifted]})
+    text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
+    assert "| system | FID at 500 | FID at 1,000 | FID at 2,000 | FID at 5,000 | FID∞ | KID x1e3 |" in text
+    assert "| a | 131.0 | 116.0 | 108.5 | 104.0 | 101.0 | 110.0 |" in text
+    assert "| FID at 500 | b < a < c |" in text and "| FID at 2,000 | a < b < c |" in text
+    assert "| FID∞ | a < b < c |" in text and "| KID x1e3 | a < b < c |" in text
