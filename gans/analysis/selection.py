@@ -151,7 +151,8 @@ def standings(kid_by_system: dict[str, list[float]], fid_by_system: dict[str, li
     out = []
     while left:
         best = min(p.kid for p in left)
-        tied = [p for p in left if p.kid - best <= TIE or p.kid == best]  # inf - inf is nan
+        # a gap of exactly 0.1 x1e3 is a tie whichever way its floats round (0.0053 - 0.0052 > 1e-4)
+        tied = [p for p in left if p.kid - best <= TIE * (1 + 1e-9) or p.kid == best]  # inf - inf is nan
         out.append(min(tied, key=lambda p: (p.fid if p.fid is not None else math.inf, p.kid)))
         left.remove(out[-1])
     return out

@@ -207,3 +207,14 @@ def test_stage_files_carry_where_the_study_ran_and_a_stale_one_goes_with_runs_of
     write_run(other, "sngan", 0, label="e", numbers={"fid": [90.0], "kid_mean": [0.1]})
     assert "horizon.toml" not in compare([runs, other], tmp_path / "report")  # no one study: no next stage
     assert not (tmp_path / "report" / "horizon.toml").exists()
+
+
+@pytest.mark.parametrize("low, high", [(0.0051, 0.0052), (0.0052, 0.0053), (0.081, 0.0811), (0.1233, 0.1234)])
+def test_a_gap_of_exactly_the_tie_is_a_tie_however_its_floats_round(low, high):
+    from gans.analysis.selection import standings
+
+    # the higher KID has the lower FID: a tie, so it goes first (0.0053 - 0.0052 is 1.0000000000000005e-04)
+    order = standings({"low": [low], "high": [high]}, {"low": [120.0], "high": [110.0]})
+    assert [s.name for s in order] == ["high", "low"]
+    apart = standings({"low": [low], "high": [high + 1e-6]}, {"low": [120.0], "high": [110.0]})
+    assert [s.name for s in apart] == ["low", "high"]
