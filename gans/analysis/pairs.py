@@ -56,16 +56,16 @@ def _metric(key: str) -> Metric:
     return next(m for m in METRICS if m.key == key)
 
 
-def learned_lines(rows: Sequence[SystemRow]) -> list[str]:
+def _learned_lines(rows: Sequence[SystemRow]) -> list[str]:
     """PROTOCOL.md's "learned" bar per system: a seed above it is named as not learning on that seed."""
     lines = []
     for r in rows:
         if not r.learned:
             lines.append(f"- {r.system}: not scored against its untrained generator")
         elif lost := r.not_learning:
-            worst = {seed: ratio for seed, ratio in zip(r.learned_seeds, r.learned)}
+            ratio = dict(r.learned_by_seed)
             lines.append(f"- {r.system}: **not learning** on seed{'s' if len(lost) > 1 else ''} "
-                         + ", ".join(f"{seed} ({worst[seed]:.2f})" for seed in lost))
+                         + ", ".join(f"{seed} ({ratio[seed]:.2f})" for seed in lost))
         else:
             lines.append(f"- {r.system}: every seed learned (worst {r.learned_worst:.2f}, n = {len(r.learned)})")
     return lines
@@ -117,7 +117,7 @@ def markdown(rows: Sequence[SystemRow], stage: str | None = None,
     lines += curve_lines(rows, curves or {})
     if stage:
         lines += [f"## Learned (each run's final FID at most {LEARNS:g}x its untrained generator's)", "",
-                  *learned_lines(rows), ""]
+                  *_learned_lines(rows), ""]
     lines.append(f"Welch's t (two-sided) per pair; Holm's adjustment over each number's pairs, a pair without a test "
                  f"counted at p = 1; 'ahead' only where the adjusted p < {ALPHA:g}. A diverged seed is left out of its "
                  "test and counted in n's column. Lower is better.")

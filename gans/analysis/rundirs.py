@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 from gans.config import TrainConfig, from_dict
 from gans.core.errors import UserError
-from gans.eval.records import Report, Summary
+from gans.eval.records import Report, Result, Summary
 from gans.runs.eval_report import read_eval_report
 from gans.runs.layout import CONFIG, RunLayout
 from gans.runs.log_records import Diagnosis, EvalPoint
@@ -71,7 +71,7 @@ class RunDir:
         it was not scored so, or diverged."""
         if self.report is None or self.final is None:
             return {}
-        latest = max(self.report.results, key=lambda r: r.step or 0)
+        latest = _latest(self.report)
         return {int(n): float(f) for n, f in (latest.draws[0].fid_curve or [])} if latest.draws else {}
 
     @property
@@ -122,9 +122,14 @@ def find_run_dirs(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
+def _latest(report: Report) -> Result:
+    """The result of the report's latest step: the one a table shows."""
+    return max(report.results, key=lambda r: r.step or 0)
+
+
 def _final(report: Report | None, evals: list[EvalPoint]) -> Final | None:
     if report is not None:
-        latest = max(report.results, key=lambda r: r.step or 0)
+        latest = _latest(report)
         p = report.protocol
         return Final(latest.summary, f"gans eval {p.name} ({p.repeats}x{p.num_samples} "
                                      f"vs {Path(str(p.reference)).name}), step {latest.step}", len(latest.draws))

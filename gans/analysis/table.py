@@ -89,8 +89,11 @@ class SystemRow:
     steps_per_s: float | None
     params: dict[str, int] | None
     baseline: str  # the system every row is tested against
-    learned: tuple[float, ...] = ()  # each seed's final FID / its untrained generator's (where scored)
-    learned_seeds: tuple[int, ...] = ()  # the seed of each ``learned`` ratio, in the same order
+    learned_by_seed: tuple[tuple[int, float], ...] = ()  # (seed, its final FID / its untrained generator's), where scored
+
+    @property
+    def learned(self) -> tuple[float, ...]:
+        return tuple(ratio for _, ratio in self.learned_by_seed)
 
     @property
     def learned_mean(self) -> float | None:
@@ -103,7 +106,7 @@ class SystemRow:
     @property
     def not_learning(self) -> tuple[int, ...]:
         """The seeds whose final FID is above LEARNS times their untrained generator's."""
-        return tuple(seed for seed, ratio in zip(self.learned_seeds, self.learned) if ratio > LEARNS)
+        return tuple(seed for seed, ratio in self.learned_by_seed if ratio > LEARNS)
 
     @property
     def is_baseline(self) -> bool:
@@ -187,8 +190,7 @@ def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[Syst
                                                   if any(map(failed, group)) else set()))) or "not evaluated",
                               sum(rates) / len(rates) if rates else None,
                               next((r.params for r in group if r.params), None), baseline,
-                              tuple(x for r in group if (x := r.learned) is not None),
-                              tuple(r.cfg.seed for r in group if r.learned is not None)))
+                              tuple((r.cfg.seed, x) for r in group if (x := r.learned) is not None)))
     for m in METRICS:
         adjusted = holm([d.p if (d := r.numbers[m.key].vs_baseline) else None for r in rows])
         for r, p in zip(rows, adjusted):
