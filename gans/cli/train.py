@@ -126,8 +126,8 @@ def quickstart(steps: int, width: float, batch_size: int, out: str, grids: str |
     """Train WGAN-GP, SNGAN and MSNGAN briefly on the built-in shapes (offline, CPU) and write one
     sample grid per system to OUT/PRESET.png. Run it again to resume an interrupted one.
 
-    Uses lr 5e-4, betas (0.5, 0.999) and 1 critic step so a few hundred steps show learning; each
-    system keeps its own norm and loss. Ends with whether each system learned: its final generator
+    Uses lr 5e-4, betas (0, 0.9) and 1 critic step so a few hundred steps show learning; each
+    system keeps its own norm, loss, inits and pass. Ends with whether each system learned: its final generator
     against its untrained one, by a measure that takes seconds on a CPU (not FID), and the commands
     that give FID and a side-by-side table.
     """

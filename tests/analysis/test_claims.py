@@ -59,8 +59,8 @@ def test_verdicts_hold_fail_or_stay_inconclusive(tmp_path):
 
 
 def test_every_msn_placement_is_its_own_comparison(tmp_path):
-    """Our every-layer joint-pass MSN and the authors' placement (after convs 4, 6, 7, separate
-    passes) can disagree: the summary gives a verdict for each, naming its placement."""
+    """Our every-layer MSN and the authors' placement (after convs 4, 6, 7) can disagree: the summary
+    gives a verdict for each, naming its placement and pass (both presets' picks: one joint pass)."""
     level = {"sngan": 1.0, "wgan-gp": 1.3, "msngan": 0.5, "msngan-seedcode": 1.6}
     for preset in level:
         for seed in range(3):
@@ -76,12 +76,12 @@ def test_every_msn_placement_is_its_own_comparison(tmp_path):
                         ("sngan (sn)", theirs): "does not hold"}
     text = summary(claim, rows, groups)
     assert f"{ours} [MSN at every layer but the head; one joint pass over real and fake]: holds (" in text
-    assert f"{theirs} [MSN after convs 4, 6, 7 (SN elsewhere); separate passes]: does not hold (" in text
+    assert f"{theirs} [MSN after convs 4, 6, 7 (SN elsewhere); one joint pass over real and fake]: does not hold (" in text
     diagnose(load_runs([tmp_path / "runs"]), tmp_path / "figs")
     page = (tmp_path / "figs" / "readings.md").read_text()
     assert (f"| sngan (sn): SN; separate passes | {ours}: MSN at every layer but the head; one joint pass over real "
             "and fake | paper, weight-mean magnitude: not measured | eval-mode standardized drift (Holm ") in page
-    assert f"| {theirs}: MSN after convs 4, 6, 7 (SN elsewhere); separate passes |" in page
+    assert f"| {theirs}: MSN after convs 4, 6, 7 (SN elsewhere); one joint pass over real and fake |" in page
     assert page.count("| does not hold |") >= 2 and "| holds |" in page
 
 

@@ -60,4 +60,4 @@ def test_quickstart_ends_with_whether_each_system_learned_and_a_command_that_giv
 def test_train_help_shows_the_presets_values_not_the_dataclass_default(capsys):
     assert main(["train", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "0.5 0.999" not in text and "else 0 0.9]" in text
+    assert "0.5 0.999" not in text and "0 0.9 for msngan" in text and "else 0.5 0.9]" in text

@@ -34,8 +34,8 @@ def test_help_lists_what_every_preset_resolves_to(name):
 
 def test_betas_help_no_longer_shows_a_default_no_preset_uses():
     text = help_text("betas")
-    assert "0.5 0.999" not in text and "else 0 0.9" in text  # every sweep-tuned preset: Adam (0, 0.9)
-    assert "0.5 0.9 for wgan-gp-paper, sngan-paper, msngan-paper" in text
+    assert "0.5 0.999" not in text  # the field's own default, which no preset keeps
+    assert "0 0.9 for msngan, msngan-seedcode, sngan-seedcode, wgan-gp-ln; else 0.5 0.9" in text
 
 
 def test_fields_no_preset_sets_keep_their_own_default():

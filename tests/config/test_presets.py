@@ -1,3 +1,6 @@
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from gans.config import PRESETS, SETTINGS, TrainConfig, from_dict, read_config_file, resolve, to_toml
@@ -12,26 +15,31 @@ def test_presets(preset):
     assert cfg.out.endswith(f"{preset}-seed0")
 
 
-def test_the_comparison_differs_only_in_the_critic():
-    """The three systems share every optimizer setting; WGAN-GP adds the penalty (and its loss), and
-    MSNGAN centres real and fake images as one batch (the study's measured best for MSN)."""
-    cfgs = {p: resolve({"preset": p}) for p in ("wgan-gp", "sngan", "msngan")}
-    for key in ("lr", "betas", "n_critic", "batch_size", "g_norm", "width"):
-        assert len({getattr(c, key) for c in cfgs.values()}) == 1, key
-    assert [c.d_pass for c in cfgs.values()] == ["separate", "separate", "joint"]
-    seed = resolve({"preset": "msngan-seedcode"})
-    assert (seed.norm, seed.d_pass, seed.loss, seed.init) == (
-        "msn:layers=seed,gamma=true,update=projected,iterations=100", "separate", "ns", "msn-code")
-    base = resolve({"preset": "sngan-seedcode"})  # their SNGAN baseline: the same recipe minus the centring
+STAGE_2 = Path(__file__).parents[2] / "samples" / "study" / "short-list" / "confirm.toml"
+
+
+def test_the_comparisons_presets_are_the_stage_2_picks():
+    """PROTOCOL.md: each preset is its system's stage-2 pick. confirm.toml is the file gans compare
+    wrote from the 45 runs (each system at its pick): every value it sets is the preset's."""
+    systems = tomllib.loads(STAGE_2.read_text())["systems"]
+    assert sorted(systems) == sorted(("wgan-gp", "wgan-gp-ln", "sngan", "msngan", "msngan-seedcode"))
+    for name, flags in systems.items():
+        cfg = resolve({"preset": name})
+        for key, value in flags.items():
+            want = tuple(value) if isinstance(value, list) else value
+            assert getattr(cfg, key) == want, (name, key)
+
+
+def test_the_systems_differ_in_their_critic():
+    cfgs = {p: resolve({"preset": p}) for p in PRESETS}
+    assert [(cfgs[p].norm, cfgs[p].loss, cfgs[p].gp) for p in ("wgan-gp", "wgan-gp-ln", "sngan", "msngan")] == [
+        ("bn", "wgan", True), ("ln", "wgan", True), ("sn", "hinge", False), ("msn", "hinge", False)]
+    seed = cfgs["msngan-seedcode"]
+    assert (seed.norm, seed.loss) == ("msn:layers=seed,gamma=true,update=projected,iterations=100", "ns")
+    base = cfgs["sngan-seedcode"]  # their SNGAN baseline: the same recipe minus the centring
     assert {k: v for k, v in base.to_dict().items() if k not in ("norm", "preset", "out")} == {
         k: v for k, v in seed.to_dict().items() if k not in ("norm", "preset", "out")}
-    assert (cfgs["wgan-gp"].norm, cfgs["wgan-gp"].gp) == ("bn", True)
-    assert (cfgs["sngan"].norm, cfgs["sngan"].gp) == ("sn", False)
-    assert cfgs["msngan"].norm.startswith("msn") and not cfgs["msngan"].gp
-    assert cfgs["sngan"].loss == cfgs["msngan"].loss
-    # the init screen moved msngan alone to N(0, 0.02); a flag still restores PyTorch's default
-    assert [c.init for c in cfgs.values()] == ["torch", "torch", "normal02"]
-    assert resolve({"preset": "msngan", "init": "torch"}).init == "torch"
+    assert resolve({"preset": "msngan", "init": "normal02"}).init == "normal02"  # a flag beats the preset
 
 
 def test_the_msn_papers_protocol_is_reachable_by_name():

@@ -25,12 +25,13 @@ from gans.training.trainer import Trainer
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Two tiny sngan runs of 4 steps (checkpoints at 0, 2, 4): one plain, one that keeps an EMA generator."""
+    """Two tiny sngan runs of 4 steps (checkpoints at 0, 2, 4): one plain, one that keeps an EMA generator.
+    PyTorch's generator init: the preset's N(0, 0.02) at width 1/16 draws one grey image for every z."""
     root = tmp_path_factory.mktemp("loaded")
     data = root / "data.npz"
     np.savez(data, x=make_shapes(64, size=16, seed=1).numpy())
     flags = {"preset": "sngan", "dataset": str(data), "image_size": 16, "width": 1 / 16, "z_dim": 8, "batch_size": 8,
-             "n_critic": 1, "steps": 4, "device": "cpu", "checkpoint_every": 2}
+             "n_critic": 1, "g_init": "torch", "steps": 4, "device": "cpu", "checkpoint_every": 2}
     Trainer(resolve({**flags, "out": str(root / "plain")})).fit(progress=False)
     Trainer(resolve({**flags, "out": str(root / "ema"), "ema_decay": 0.5})).fit(progress=False)
     return root / "plain", root / "ema"

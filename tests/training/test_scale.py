@@ -44,7 +44,7 @@ def test_bf16_losses_stay_near_fp32(tiny_cfg, tmp_path, preset):
     """Autocast to bf16: per-step losses within 0.05 + 5% of fp32's over the first steps (same seed)."""
     runs = {}
     for precision in ("fp32", "bf16"):
-        t = Trainer(tiny_cfg(preset=preset, out=str(tmp_path / precision), precision=precision, steps=3))
+        t = Trainer(tiny_cfg(preset=preset, out=str(tmp_path / precision), precision=precision, steps=3, g_init="torch"))
         t.fit(progress=False)
         runs[precision] = _losses(t.run_dir)
     for a, b in zip(runs["fp32"], runs["bf16"]):
@@ -53,12 +53,14 @@ def test_bf16_losses_stay_near_fp32(tiny_cfg, tmp_path, preset):
 
 
 def test_fp16_trains_with_scalers_that_resume(tiny_cfg, tmp_path):
-    t = Trainer(tiny_cfg(preset="wgan-gp", precision="fp16"))  # the penalty's double backward, scaled
+    # the penalty's double backward, scaled; PyTorch's generator init: the preset's N(0, 0.02) at this
+    # toy size (16 px, width 1/16, z 8) draws near-constant images and fp16 diverges at step 1 (not at 32 px)
+    t = Trainer(tiny_cfg(preset="wgan-gp", precision="fp16", g_init="torch"))
     t.fit(progress=False)
     state = ckpt_io.load_checkpoint(t.run_dir)
     assert set(state["scalers"]) == {"D", "G"} and state["scalers"]["D"]["scale"] > 0
     assert all(torch.isfinite(v).all() for v in state["G"].values() if v.dtype.is_floating_point)
-    again = Trainer(tiny_cfg(preset="wgan-gp", precision="fp16", steps=6))
+    again = Trainer(tiny_cfg(preset="wgan-gp", precision="fp16", g_init="torch", steps=6))
     again.load_state_dict(state)
     assert again.precision.scalers["D"].get_scale() == state["scalers"]["D"]["scale"]
 

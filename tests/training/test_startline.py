@@ -51,8 +51,9 @@ def test_a_cpu_run_of_hours_is_warned_about_with_the_flags_that_shrink_it():
 
 
 def test_the_estimate_grows_with_width_batch_and_critic_steps():
-    base = resolve({"preset": "sngan", "steps": 1000, "width": 0.5})
-    wider, bigger = resolve({"preset": "sngan", "steps": 1000}), resolve({"preset": "sngan", "steps": 1000, "width": 0.5, "batch_size": 128})
+    base = resolve({"preset": "sngan", "steps": 1000, "width": 0.5, "n_critic": 1})
+    wider = resolve({"preset": "sngan", "steps": 1000, "n_critic": 1})
+    bigger = resolve({"preset": "sngan", "steps": 1000, "width": 0.5, "batch_size": 128, "n_critic": 1})
     more_critic = resolve({"preset": "sngan", "steps": 1000, "width": 0.5, "n_critic": 5})
     assert cpu_seconds(base, 1000) < min(cpu_seconds(wider, 1000), cpu_seconds(bigger, 1000), cpu_seconds(more_critic, 1000))
     assert cpu_seconds(base, 2000) == 2 * cpu_seconds(base, 1000)
