@@ -1,0 +1,61 @@
+"""The README's comparison table is its report file's numbers, to the digit shown: a number copied by
+hand goes stale when the runs change, and this fails then."""
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# column header (start) -> (table.csv field, scale shown)
+COLUMNS = {"FID∞": ("fid_inf", 1.0), "FID": ("fid", 1.0), "KID x1e3": ("kid", 1e3)}
+_CELL = re.compile(r"(-?[\d.]+) ± ([\d.]+)(?: \[(-?[\d.]+), (-?[\d.]+)\])?")
+
+
+def comparison(readme: str) -> tuple[Path, list[str], list[list[str]]]:
+    """The comparison section's source file (its one link to a table.csv), header and rows."""
+    section = readme.split("## The comparison", 1)[1].split("\n## ", 1)[0]
+    source = re.search(r"\]\(([^)]*table\.csv)\)", section).group(1)
+    lines = [ln for ln in section.splitlines() if ln.startswith("|")]
+    cells = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines]
+    return ROOT / source, cells[0], cells[2:]
+
+
+def mismatches(readme: str) -> list[str]:
+    source, header, rows = comparison(readme)
+    by_system = {r["system"]: r for r in csv.DictReader(source.open())}
+    bad = []
+    for row in rows:
+        system = row[0].strip("`*")
+        record = by_system[system]
+        for title, cell in zip(header[1:], row[1:]):
+            field, scale = next(v for k, v in COLUMNS.items() if title.startswith(k))
+            m = _CELL.search(cell.replace("*", ""))
+            shown = [x for x in m.groups() if x is not None]
+            want = [record[f"{field}_{part}"] for part in ("mean", "std", "low", "high")][:len(shown)]
+            for got, value in zip(shown, want):
+                decimals = len(got.partition(".")[2])
+                if got != f"{float(value) * scale:.{decimals}f}":
+                    bad.append(f"{system} {title}: README {got}, {source.name} {float(value) * scale:.{decimals}f}")
+    return bad
+
+
+def test_the_readme_table_is_the_report_files():
+    text = (ROOT / "README.md").read_text()
+    source, _, rows = comparison(text)
+    assert source.is_file() and len(rows) >= 5
+    assert mismatches(text) == []
+
+
+def test_a_changed_number_is_found():
+    text = (ROOT / "README.md").read_text()
+    _, _, rows = comparison(text)
+    cell = rows[0][1]
+    number = _CELL.search(cell.replace("*", "")).group(1)
+    changed = text.replace(number, f"{float(number) + 0.1:.1f}", 1)
+    assert any("README" in m for m in mismatches(changed))
+
+
+@pytest.mark.parametrize("title,field", [("FID, mean ± std", "fid"), ("FID∞ (5,000)", "fid_inf"), ("KID x1e3", "kid")])
+def test_columns_map_to_their_fields(title, field):
+    assert next(v for k, v in COLUMNS.items() if title.startswith(k))[0] == field
