@@ -17,7 +17,7 @@ seeds = [0, 1]
 jobs = 2
 [systems]
 sngan = {}
-msngan-wgan = { preset = "msngan", loss = "wgan", init = "torch" }
+msngan-wgan = { preset = "msngan", loss = "wgan", g-init = "normal02" }
 """ + tiny_tables("n-critic = 1\nsteps = 4")
 
 
@@ -74,7 +74,7 @@ def test_study_runs_end_to_end_and_continues_where_it_stopped(capsys, tmp_path, 
         # the untrained generator (step 0) scored beside the final one, as the baseline of FID / untrained
         assert [r["step"] for r in report["results"]] == [0, 4] and report["protocol"]["num_samples"] == 10
     # the untrained generator depends on the seed and init, not the critic: scored once per seed, shared by both
-    # systems (msngan-wgan keeps PyTorch's init so that its generator is sngan's)
+    # systems (msngan-wgan takes sngan's generator init, N(0, 0.02), so that its generator is sngan's)
     assert len(list((out / "untrained").glob("*.json"))) == 2
     first = {run: json.loads((out / "runs" / run / "eval.json").read_text())["results"][0] for run in runs}
     for seed in (0, 1):
