@@ -55,11 +55,11 @@ class TrainConfig:
                      choices=lambda: ARCHS)
     d_arch: str = _opt("standard", "Critic architecture: standard convs, or depthwise-separable ones (for dsn).",
                        choices=lambda: D_ARCHS)
-    init: str = _opt("torch", "Weight init of the critic, and of the generator unless --g-init: torch (PyTorch's defaults), normal02 (N(0, 0.02), zero biases, as "
+    init: str = _opt("torch", "Weight init of the critic, and of the generator unless --g-init or the preset sets that: torch (PyTorch's defaults), normal02 (N(0, 0.02), zero biases, as "
                               "chainer-gan-lib and pytorch-gan-collections), msn-code (the MSN authors' filler).",
                      choices=lambda: INITS)
     # separate, so a search can tell whether a gain comes from the critic's init or the generator's
-    g_init: str = _opt("", "Generator init, as --init. [default: --init's]", choices=lambda: INITS)
+    g_init: str = _opt("", "Generator init, as --init. [default: the preset's, else --init's]", choices=lambda: INITS)
     g_norm: str = _opt("bn", "Generator normalization (same syntax as --norm).")
     loss: str = _opt("hinge", "Adversarial objective.", choices=_losses)
     gp: bool = _opt(False, "Add the WGAN-GP gradient penalty.")

@@ -33,13 +33,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     "sngan": {"norm": "sn", "loss": "hinge", "gp": False, **DRAW_00},
     # The pick's joint pass matters for MSN (real and fake centred with one batch mean): separate passes
     # give each batch its own mean, which hides the batch's mean colour from the critic (docs/results.md,
-    # "How the presets were chosen"); its separate-pass short-listed draw failed that way on two seeds.
+    # "How the presets were chosen"); its one separate-pass short-listed draw (which also differs in lr,
+    # critic steps and G init) failed in a way consistent with that on two of its seeds.
     "msngan": {"norm": "msn", "loss": "hinge", "gp": False, **DRAW_04},
     # The MSN authors' critic (AntixK/mean-spectral-norm, MSNGAN/): MSN after the 4th, 6th and 7th convs
     # with a learned gamma, their projected spectral norm (100 power iterations, the weight replaced by
     # W / sigma), the non-saturating loss. Optimizer, inits and pass are the search's pick like every
     # preset's, not theirs (Adam beta (0.5, 0.999), their weight filler, separate passes:
-    # --setting C --init msn-code --d-pass separate). `sngan-seedcode` is their SNGAN baseline: the same
+    # --setting C --init msn-code --g-init msn-code --d-pass separate). `sngan-seedcode` is their SNGAN baseline: the same
     # minus MSN (not searched itself).
     "msngan-seedcode": {"norm": "msn:layers=seed,gamma=true,update=projected,iterations=100", "loss": "ns",
                         "gp": False, **DRAW_04},

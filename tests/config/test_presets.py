@@ -39,6 +39,8 @@ def test_the_systems_differ_in_their_critic():
     base = cfgs["sngan-seedcode"]  # their SNGAN baseline: the same recipe minus the centring
     assert {k: v for k, v in base.to_dict().items() if k not in ("norm", "preset", "out")} == {
         k: v for k, v in seed.to_dict().items() if k not in ("norm", "preset", "out")}
+    for key in ("batch_size", "g_norm", "width", "arch", "z_dim"):  # the networks and batches are one
+        assert len({getattr(c, key) for c in cfgs.values()}) == 1, key
     assert resolve({"preset": "msngan", "init": "normal02"}).init == "normal02"  # a flag beats the preset
 
 

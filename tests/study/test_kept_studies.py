@@ -12,7 +12,7 @@ from gans.study.spec import Study, run_configs
 
 STUDIES = Path(__file__).resolve().parents[2] / "samples" / "study"
 FIELDS = ("norm", "loss", "gp", "lr", "betas", "n_critic", "init", "generator_init", "d_pass", "arch", "d_arch")
-KEPT = {  # file: (runs, fingerprint), computed at commit 626ade6 (the presets before the search)
+KEPT = {  # file: (runs, fingerprint), as each file ran: computed at 626ade6 (the presets before the search), confirm.toml's when it was written
     "study.toml": (25, "83d4a87e35d9"),
     "study-torch-init.toml": (25, "0fe556e6e3de"),
     "sweep.toml": (20, "71a0c01cfc69"),

