@@ -23,6 +23,7 @@ class Precision:
         self.device_type = device.type
         # one scaler per optimizer: D and G take turns, each with its own backward
         self.scalers = ({k: torch.amp.GradScaler(device.type) for k in ("D", "G")} if name == "fp16" else {})
+        self.overflowed = False  # a scaler skipped a step since take_overflow(): see step()
 
     def autocast(self):
         if self.dtype is None:
@@ -34,10 +35,22 @@ class Precision:
 
     def step(self, optimizer: torch.optim.Optimizer, which: str) -> None:
         if self.scalers:
-            self.scalers[which].step(optimizer)
-            self.scalers[which].update()
+            scaler = self.scalers[which]
+            before = scaler.get_scale()
+            scaler.step(optimizer)
+            scaler.update()
+            # The scaler lowers its scale exactly when it found a non-finite gradient and skipped the
+            # step. Above a scale of 1 that is the scale's overflow (the penalty's inner gradient at the
+            # first scale, 65536, is one), which the scaler handles; at or below 1 it is the run's own.
+            self.overflowed |= scaler.get_scale() < before and before > 1.0
         else:
             optimizer.step()
+
+    def take_overflow(self) -> bool:
+        """Whether a scaler skipped an optimizer step for an fp16 overflow since the last call: that
+        step's non-finite losses are the scale's, not a divergence."""
+        overflowed, self.overflowed = self.overflowed, False
+        return overflowed
 
     def penalty_scale(self) -> float:
         """The factor the penalty's inner gradient is taken at (fp16's loss scale, else 1)."""

@@ -148,7 +148,8 @@ class Trainer:
         stats["loss_g"] = self.generator_step()
         self.step += 1
         stats = {k: v.detach() for k, v in stats.items()}
-        self.diverged |= ~torch.isfinite(torch.stack(list(stats.values()))).all()
+        if not self.precision.take_overflow():  # an fp16 step its scaler skipped (always False otherwise)
+            self.diverged |= ~torch.isfinite(torch.stack(list(stats.values()))).all()
         return stats
 
     # ---- the loop ----------------------------------------------------------------------------
