@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# column header (start) -> (table.csv field, scale shown)
+# column header (start) -> (table.csv field, scale shown); the first prefix that matches wins, so FID∞ before FID
 COLUMNS = {"FID∞": ("fid_inf", 1.0), "FID": ("fid", 1.0), "KID x1e3": ("kid", 1e3)}
 _CELL = re.compile(r"(-?[\d.]+) ± ([\d.]+)(?: \[(-?[\d.]+), (-?[\d.]+)\])?")
 
