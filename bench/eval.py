@@ -23,7 +23,8 @@ from gans.core.hardware import cpu_isa, cpu_model, device_name
 from gans.eval.protocol import Protocol
 from gans.eval.scoring import score_draws
 from gans.eval.frechet import frechet_distance, frechet_distance_to_samples, statistics
-from gans.eval.inception import open_inception, random_inception
+from gans.eval.fidelity_net import random_inception
+from gans.eval.inception import open_inception
 from gans.eval.metrics import ImageDataset, extract
 from gans.eval.reference import get_reference
 from gans.data.shapes import make_shapes

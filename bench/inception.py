@@ -28,8 +28,8 @@ from typing import Callable
 import torch
 
 from gans.core.hardware import cpu_isa, cpu_model, device_name
-from gans.eval.inception import (_jit_load, _ScriptFeatures, feature_layers, fold_batch_norms, helper_weights,
-                                 mapped_fidelity, random_inception)
+from gans.eval.fidelity_net import feature_layers, fold_batch_norms, mapped_fidelity, random_inception
+from gans.eval.inception import _jit_load, _ScriptFeatures, helper_weights
 
 
 def random_script(path: Path) -> Path:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from gans.eval.inception import FIDELITY_FILE, feature_layers, random_inception
+from gans.eval.fidelity_net import feature_layers, random_inception
+from gans.eval.inception import FIDELITY_FILE
 
 
 @pytest.fixture(scope="session")

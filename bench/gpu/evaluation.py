@@ -18,7 +18,8 @@ def eval_section(args, dev, dry, deadline, tmp: Path) -> list[str]:
     import torch_fidelity
     from torch_fidelity.generative_model_modulewrapper import GenerativeModelModuleWrapper
 
-    from gans.eval.inception import FIDELITY_FILE, open_inception, random_inception
+    from gans.eval.fidelity_net import random_inception
+    from gans.eval.inception import FIDELITY_FILE, open_inception
     from gans.eval.metrics import ImageDataset, extract
     from gans.eval.protocol import Protocol
     from gans.eval.reference import get_reference

@@ -4,7 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gans.eval.inception import feature_layers, open_inception, random_inception
+from gans.eval.fidelity_net import feature_layers, random_inception
+from gans.eval.inception import open_inception
 
 
 class HelperConv(torch.nn.Module):
