@@ -25,16 +25,18 @@ def fold_batch_norms(net: torch.nn.Module) -> torch.nn.Module:
     return net
 
 
-def bare_fidelity_net(cls, features: list[str] | None = None):
+def bare_fidelity_net(features: list[str] | None = None) -> torch.nn.Module:
     """Build torch-fidelity's extractor without its own loader (it unpickles with weights_only=False
     and downloads when given no path); our caller loads the weights safely instead."""
     from unittest import mock
 
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
     # fork_rng: the throwaway random init must not move the caller's RNG (a training run's noise)
-    with mock.patch.object(cls, "load_state_dict", lambda self, sd, *a, **k: None), \
+    with mock.patch.object(FeatureExtractorInceptionV3, "load_state_dict", lambda self, sd, *a, **k: None), \
             mock.patch("torch_fidelity.feature_extractor_inceptionv3.load_state_dict_from_url", lambda *a, **k: {}), \
             torch.random.fork_rng(devices=[]):
-        net = cls("inception-v3-compat", features or ["2048", "logits_unbiased"])
+        net = FeatureExtractorInceptionV3("inception-v3-compat", features or ["2048", "logits_unbiased"])
     net.requires_grad_(False)
     return net
 
@@ -54,11 +56,9 @@ def random_inception(seed: int = 0) -> torch.nn.Module:
     BN statistics are calibrated on random images so activations keep a sensible scale through all
     94 layers (raw init makes them vanish). Metrics from it are not comparable to published ones.
     """
-    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
-
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = bare_fidelity_net(FeatureExtractorInceptionV3)
+        net = bare_fidelity_net()
         images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)
     bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     for bn in bns:
@@ -81,8 +81,6 @@ def mapped_fidelity(script) -> torch.nn.Module | None:
     """torch-fidelity's network (pool features only, eval mode, on the script's device) holding a
     feature-only script's weights, or None when its state dict is not Inception-v3's 94 conv layers
     in graph order."""
-    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
-
     layers: list[dict[str, torch.Tensor]] = []
     for key, t in script.state_dict().items():
         two, one = ".".join(key.split(".")[-2:]), key.split(".")[-1]
@@ -96,7 +94,7 @@ def mapped_fidelity(script) -> torch.nn.Module | None:
         elif not layers or role == "weight":
             return None
         layers[-1][role] = t
-    net = bare_fidelity_net(FeatureExtractorInceptionV3, ["2048"])
+    net = bare_fidelity_net(["2048"])
     convs = [m for m in net.modules() if type(m).__name__ == "BasicConv2d"]
     if len(convs) != len(layers):
         return None

@@ -62,15 +62,13 @@ class _StateDictInception:
     """torch-fidelity's network with weights loaded through weights_only=True."""
 
     def __init__(self, path: Path, device: torch.device) -> None:
-        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
-
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as e:
             raise UserError(f"{path} could not be loaded safely ({type(e).__name__}); "
                             "pass an Inception weight file") from None
         state = state.get("state_dict", state) if isinstance(state, dict) else state
-        net = bare_fidelity_net(FeatureExtractorInceptionV3)
+        net = bare_fidelity_net()
         expected = net.state_dict()
         if isinstance(state, dict):  # BN step counters are unused at eval time and absent from older files
             state = {**{k: v for k, v in expected.items() if k.endswith("num_batches_tracked")}, **state}
