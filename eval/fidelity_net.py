@@ -8,7 +8,7 @@ import torch
 
 def for_device(net: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     """torch-fidelity's network (eval mode) as it runs fastest on ``device``. On the CPU: batch norms
-    folded, weights channels-last, 1.7x the images/s of PyTorch's default layout at 1 and 2 threads
+    folded, weights channels-last, faster than PyTorch's default layout at 1 and 2 threads
     (bench/inception.py's rule and table, docs/performance.md), features moved by float rounding only
     (~1e-6 relative). On CUDA it runs as built until a device measures the ways."""
     net = net.to(device)

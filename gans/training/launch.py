@@ -157,9 +157,8 @@ def train_or_resume(cfg: TrainConfig, progress: bool) -> Path:
     return trainer.fit(progress=progress)
 
 
-# One setting for every system, chosen by a rule stated before its runs (docs/usage.md, "Set up and
-# quick start"): the presets' betas at 2.5x their learning rate, so that 600 CPU steps show learning;
-# with betas (0.5, 0.999) the SN critic left its generator at a checkerboard
+# One optimizer for every system, chosen by a rule stated before its runs so that 600 CPU steps show
+# learning; the rule, the candidates and their scores: docs/usage.md, "Set up and quick start"
 QUICK = {"lr": 5e-4, "betas": (0.0, 0.9), "n_critic": 1}
 
 

@@ -47,7 +47,7 @@ def test_config_file_and_flags(tmp_path):
 
 @pytest.mark.parametrize("device,expected", [("cpu", False), ("cuda", True), ("cuda:1", True)])
 def test_cuda_graph_default_follows_the_device(device, expected):
-    # measured on an H200 (docs/performance.md): the captured step 0.21x the eager one; on the CPU it runs eagerly
+    # measured faster on an H200 (docs/performance.md); on the CPU it runs eagerly
     assert resolve({"device": device}).cuda_graph is expected
     for given in (True, False):  # a flag or file always wins
         assert resolve({"device": device, "cuda_graph": given}).cuda_graph is given
