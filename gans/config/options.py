@@ -43,7 +43,7 @@ def _norm_help() -> str:
 
 @dataclass
 class TrainConfig:
-    preset: str = _opt("sngan", "System: critic norm, loss, penalty, optimizer and init together.", choices=lambda: PRESETS)
+    preset: str = _opt("sngan", "System: critic norm, loss, penalty, optimizer, critic steps, inits and pass together.", choices=lambda: PRESETS)
     label: str = _opt("", "Name of this system in run names, reports and wandb groups, for a preset with "
                           "changed flags (e.g. sngan-wgan). [default: the preset]")
     setting: str = _opt("", "SNGAN-paper optimizer setting (lr, betas, n-critic) instead of the preset's.",
