@@ -33,7 +33,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "sngan": {"norm": "sn", "loss": "hinge", "gp": False, **DRAW_00},
     # The pick's joint pass matters for MSN (real and fake centred with one batch mean): separate passes
     # give each batch its own mean, which hides the batch's mean colour from the critic (docs/results.md,
-    # "How the presets were chosen"); its one separate-pass short-listed draw (which also differs in lr,
+    # "Earlier: the one-seed screen of critics and losses"); its one separate-pass short-listed draw (which also differs in lr,
     # critic steps and G init) failed in a way consistent with that on two of its seeds.
     "msngan": {"norm": "msn", "loss": "hinge", "gp": False, **DRAW_04},
     # The MSN authors' critic (AntixK/mean-spectral-norm, MSNGAN/): MSN after the 4th, 6th and 7th convs
