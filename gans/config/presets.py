@@ -18,7 +18,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
 # stage 2; evidence: samples/study/short-list/picks.md and table.md there): the same 12 random draws of
 # optimizer, critic steps, both inits and the pass for every system, each system's three best re-run
 # on three fresh seeds, the lowest mean KID kept. tests/config/test_presets.py holds these equal to the
-# stage's confirm.toml. Three draws won; the search named them by number.
+# stage's confirm.toml; stage 3 re-ran them on fresh seeds (samples/study/confirm/pairs.md). Three draws
+# won; the search named them by number.
 DRAW_00: dict[str, Any] = {"lr": 0.000956, "betas": (0.5, 0.9), "n_critic": 5, "init": "torch", "g_init": "normal02",
                            "d_pass": "separate"}
 DRAW_04: dict[str, Any] = {"lr": 0.000863, "betas": (0.0, 0.9), "n_critic": 1, "init": "torch", "g_init": "torch",
