@@ -62,11 +62,11 @@ p.note{font-size:90%;margin:.3em 0}img{max-width:100%}"""
 
 
 def html_report(rows: Sequence[SystemRow], runs: Sequence[RunDir], plots: dict[str, Path | None],
-                claims: Sequence[tuple[str, Path, str]] = ()) -> str:
+                claims: Sequence[tuple[str, Path, str]] = (), pairs: bool = False) -> str:
     """The page: the table and its notes, the differences from the baseline, the figures that have
     something to show (a None in ``plots`` is left out), the claims, the runs."""
     table = _html_table(COLUMNS, [cells(r) for r in rows])
-    table += "".join(f"<p class=note>{html.escape(n)}</p>" for n in notes(rows))
+    table += "".join(f"<p class=note>{html.escape(n)}</p>" for n in notes(rows, pairs))
     head, body = diff_table(rows)
     if body:
         table += (f"<h2>Differences from the baseline {html.escape(rows[0].baseline)}</h2>"
@@ -106,7 +106,9 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
     rows = table_rows(runs, baseline)  # a bad --baseline is refused before anything is written
     out.mkdir(parents=True, exist_ok=True)
     written = {"table.md": out / "table.md", "table.csv": write_csv(rows, out / "table.csv")}
-    write_atomic(written["table.md"], lambda f: f.write(markdown(rows, machines_note(runs)).encode()))
+    stage = stages.write(rows, runs, out, say)  # a study's next stage (samples/study/PROTOCOL.md)
+    pairs = "pairs.md" in stage  # then its tests, not the baseline's, decide: table.md says so
+    write_atomic(written["table.md"], lambda f: f.write(markdown(rows, machines_note(runs), pairs).encode()))
     plots = {"FID vs step": plot_fid(runs, out / "fid_vs_step.png"),
              "Losses": plot_losses(runs, out / "losses.png"),
              "Final samples": plot_samples(runs, out / "samples.png")}
@@ -115,7 +117,7 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
     if steps:  # training-time FID: does the order at the end hold along the way?
         text = curve.markdown(steps, rows[0].baseline)
         written["fid_by_step.md"] = write_atomic(out / "fid_by_step.md", lambda f: f.write(text.encode()))
-    written.update(stages.write(rows, runs, out, say))  # a study's next stage (samples/study/PROTOCOL.md)
+    written.update(stage)
     swept = sweep.points(rows)
     if swept:  # a study's [sweep]: each system's settings ranked, its best picked
         written["sweep.md"] = write_atomic(out / "sweep.md", lambda f: f.write(sweep.markdown(swept).encode()))
@@ -126,6 +128,6 @@ def compare(paths: Sequence[Path], out: Path, baseline: str | None = None,
         claims = diagnose(runs, out / "diagnostics")
         written.update({f"diagnostics/{p.name}": p for _, p, _ in claims})
     written["report.html"] = out / "report.html"
-    page = html_report(rows, runs, plots, claims)
+    page = html_report(rows, runs, plots, claims, pairs)
     write_atomic(written["report.html"], lambda f: f.write(page.encode()))
     return written

@@ -257,8 +257,14 @@ def diff_table(rows: Sequence[SystemRow]) -> tuple[list[str], list[list[str]]]:
     return head, [[r.system, *(_diff_cell(r.numbers[m.key], m) for m in METRICS)] for r in tested]
 
 
-def notes(rows: Sequence[SystemRow]) -> list[str]:
-    """The footnotes under the table: what each cell holds, and the test behind its mark."""
+PAIRS_NOTE = ("pairs.md tests every pair of systems, Holm over all the pairs; a study's stage takes its verdicts "
+              "from there (samples/study/PROTOCOL.md). A mark here, and the Holm over the systems tested against the "
+              "baseline, come from a smaller family.")
+
+
+def notes(rows: Sequence[SystemRow], pairs: bool = False) -> list[str]:
+    """The footnotes under the table: what each cell holds, and the test behind its mark; ``pairs``
+    when a study's stage wrote pairs.md beside it, whose larger family decides (PAIRS_NOTE)."""
     lines = ["mean ± std [95% interval] over seeds: the sample std (ddof=1) and the Student-t interval of the "
              "mean; a system of one seed shows its mean ± std over draws, without an interval, and "
              f"± {NOT_MEASURED} after one draw (no spread measured). Lower FID and KID are better.",
@@ -267,7 +273,7 @@ def notes(rows: Sequence[SystemRow]) -> list[str]:
              f"a seed above {LEARNS:g} is named as not learning (samples/study/PROTOCOL.md)."]
     if len(rows) > 1:
         lines.append(f"{MARK} differs from the baseline {rows[0].baseline} at p < {ALPHA:g}: {TEST}.")
-    return lines
+    return lines + ([PAIRS_NOTE] if pairs else [])
 
 
 def machines_note(runs: Sequence[RunDir]) -> str | None:
@@ -288,10 +294,10 @@ def md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in body]
 
 
-def markdown(rows: Sequence[SystemRow], machines: str | None = None) -> str:
+def markdown(rows: Sequence[SystemRow], machines: str | None = None, pairs: bool = False) -> str:
     """The table, its notes and, where given, the machines line (:func:`machines_note`)."""
     lines = md_table(COLUMNS, [cells(r) for r in rows]) + [""]
-    lines += [n.replace(MARK, "\\" + MARK, 1) if n.startswith(MARK) else n for n in notes(rows)]
+    lines += [n.replace(MARK, "\\" + MARK, 1) if n.startswith(MARK) else n for n in notes(rows, pairs)]
     lines += [machines] if machines else []
     head, body = diff_table(rows)
     if body:

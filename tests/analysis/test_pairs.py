@@ -1,4 +1,5 @@
 """Every pair of systems: Welch per pair against scipy, Holm over the pairs, verdicts both ways."""
+import html
 import itertools
 
 import pytest
@@ -7,7 +8,7 @@ from scipy import stats
 from gans.analysis.compare import compare
 from gans.analysis.pairs import pairs
 from gans.analysis.rundirs import load_runs
-from gans.analysis.table import table_rows
+from gans.analysis.table import PAIRS_NOTE, table_rows
 from tests.analysis.fake_runs import write_run
 from tests.analysis.test_stats import _holm_rejects
 
@@ -35,8 +36,19 @@ def test_every_pair_is_welch_against_scipy_and_holm_over_the_pairs(rows):
 
 
 def test_compare_writes_pairs_for_three_or_more_systems(rows, tmp_path):
-    text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
+    written = compare([tmp_path / "runs"], tmp_path / "out")
+    text = written["pairs.md"].read_text()
     assert "## KID x1e3 (primary)" in text and "| a | b |" in text and "a ahead of b" in text
+    # the table's baseline marks come from a smaller Holm family: both pages point to pairs.md's
+    assert PAIRS_NOTE in written["table.md"].read_text() and html.escape(PAIRS_NOTE) in written["report.html"].read_text()
+
+
+def test_without_pairs_the_table_does_not_point_to_them(tmp_path):
+    for system, values in list(KID.items())[:2]:
+        for seed, kid in enumerate(values):
+            write_run(tmp_path / "runs", "sngan", seed, label=system, numbers={"fid": [50.0 + seed], "kid_mean": [kid]})
+    written = compare([tmp_path / "runs"], tmp_path / "out")
+    assert "pairs.md" not in written and "pairs.md" not in written["table.md"].read_text()
 
 
 def test_a_diverged_seed_is_counted_beside_its_test_and_an_untestable_pair_stays_in_holms_family(tmp_path):
