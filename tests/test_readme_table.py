@@ -59,3 +59,40 @@ def test_a_changed_number_is_found():
 @pytest.mark.parametrize("title,field", [("FID, mean ± std", "fid"), ("FID∞ (5,000)", "fid_inf"), ("KID x1e3", "kid")])
 def test_columns_map_to_their_fields(title, field):
     assert next(v for k, v in COLUMNS.items() if title.startswith(k))[0] == field
+
+
+_PAIR = re.compile(r"`([\w-]+)` -\s+`([\w-]+)` ([+-][\d.]+) \[([+-]?[\d.]+), ([+-]?[\d.]+)\]")
+
+
+def pair_mismatches(readme: str) -> list[str]:
+    """Each "`B` - `A` d [lo, hi]" the comparison's prose quotes against pairs.md beside its table.csv
+    (its rows give B - A for A, B in either order: the other order is the negation)."""
+    source, _, _ = comparison(readme)
+    rows = {}
+    for line in (source.parent / "pairs.md").read_text().splitlines():
+        c = [x.strip() for x in line.strip("|").split("|")]
+        m = len(c) > 3 and re.match(r"([+-][\d.]+) \[([+-][\d.]+), ([+-][\d.]+)\]", c[3])
+        if m:
+            d, lo, hi = (float(x) for x in m.groups())
+            rows.setdefault((c[1], c[0]), []).append((d, lo, hi))
+            rows.setdefault((c[0], c[1]), []).append((-d, -hi, -lo))
+    section = readme.split("## The comparison", 1)[1].split("\n## ", 1)[0]
+    bad = []
+    for b, a, *quoted in _PAIR.findall(section):
+        want = tuple(float(x) for x in quoted)
+        if not any(all(abs(w - g) < 0.051 for w, g in zip(want, got)) for got in rows.get((b, a), [])):
+            bad.append(f"{b} - {a} {quoted}: not in pairs.md")
+    return bad
+
+
+def test_the_readmes_quoted_differences_are_pairs_mds():
+    text = (ROOT / "README.md").read_text()
+    assert _PAIR.search(text.split("## The comparison", 1)[1]) is not None
+    assert pair_mismatches(text) == []
+
+
+def test_a_changed_difference_is_found():
+    text = (ROOT / "README.md").read_text()
+    quoted = _PAIR.search(text.split("## The comparison", 1)[1]).group(3)
+    changed = text.replace(quoted, f"{float(quoted) + 1:+.1f}", 1)
+    assert pair_mismatches(changed) != []
