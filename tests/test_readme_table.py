@@ -12,11 +12,16 @@ COLUMNS = {"FID∞": ("fid_inf", 1.0), "FID": ("fid", 1.0), "KID x1e3": ("kid", 
 _CELL = re.compile(r"(-?[\d.]+) ± ([\d.]+)(?: \[(-?[\d.]+), (-?[\d.]+)\])?")
 
 
+def section(readme: str) -> str:
+    """The README's comparison section, up to the next heading of its level."""
+    return readme.split("## The comparison", 1)[1].split("\n## ", 1)[0]
+
+
 def comparison(readme: str) -> tuple[Path, list[str], list[list[str]]]:
     """The comparison section's source file (its one link to a table.csv), header and rows."""
-    section = readme.split("## The comparison", 1)[1].split("\n## ", 1)[0]
-    source = re.search(r"\]\(([^)]*table\.csv)\)", section).group(1)
-    lines = [ln for ln in section.splitlines() if ln.startswith("|")]
+    section_text = section(readme)
+    source = re.search(r"\]\(([^)]*table\.csv)\)", section_text).group(1)
+    lines = [ln for ln in section_text.splitlines() if ln.startswith("|")]
     cells = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines]
     return ROOT / source, cells[0], cells[2:]
 
@@ -76,9 +81,8 @@ def pair_mismatches(readme: str) -> list[str]:
             d, lo, hi = (float(x) for x in m.groups())
             rows.setdefault((c[1], c[0]), []).append((d, lo, hi))
             rows.setdefault((c[0], c[1]), []).append((-d, -hi, -lo))
-    section = readme.split("## The comparison", 1)[1].split("\n## ", 1)[0]
     bad = []
-    for b, a, *quoted in _PAIR.findall(section):
+    for b, a, *quoted in _PAIR.findall(section(readme)):
         want = tuple(float(x) for x in quoted)
         if not any(all(abs(w - g) < 0.051 for w, g in zip(want, got)) for got in rows.get((b, a), [])):
             bad.append(f"{b} - {a} {quoted}: not in pairs.md")
@@ -87,12 +91,12 @@ def pair_mismatches(readme: str) -> list[str]:
 
 def test_the_readmes_quoted_differences_are_pairs_mds():
     text = (ROOT / "README.md").read_text()
-    assert _PAIR.search(text.split("## The comparison", 1)[1]) is not None
+    assert _PAIR.search(section(text)) is not None
     assert pair_mismatches(text) == []
 
 
 def test_a_changed_difference_is_found():
     text = (ROOT / "README.md").read_text()
-    quoted = _PAIR.search(text.split("## The comparison", 1)[1]).group(3)
+    quoted = _PAIR.search(section(text)).group(3)
     changed = text.replace(quoted, f"{float(quoted) + 1:+.1f}", 1)
     assert pair_mismatches(changed) != []

@@ -264,7 +264,7 @@ PAIRS_NOTE = ("pairs.md tests every pair of systems, Holm over all the pairs; a 
 
 def notes(rows: Sequence[SystemRow], pairs: bool = False) -> list[str]:
     """The footnotes under the table: what each cell holds, and the test behind its mark; ``pairs``
-    when a study's stage wrote pairs.md beside it, whose larger family decides (PAIRS_NOTE)."""
+    when pairs.md is written beside it, whose larger family decides (PAIRS_NOTE)."""
     lines = ["mean ± std [95% interval] over seeds: the sample std (ddof=1) and the Student-t interval of the "
              "mean; a system of one seed shows its mean ± std over draws, without an interval, and "
              f"± {NOT_MEASURED} after one draw (no spread measured). Lower FID and KID are better.",
