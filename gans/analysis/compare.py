@@ -13,8 +13,8 @@ from typing import Callable, Sequence
 from gans.analysis import curve, stages, sweep
 from gans.analysis.figures import plot_fid, plot_losses, plot_samples
 from gans.analysis.rundirs import RunDir, load_runs
-from gans.analysis.table import (COLUMNS, SystemRow, cells, diff_table, machines_note, markdown, notes, table_rows,
-                                 write_csv)
+from gans.analysis.rows import SystemRow, table_rows
+from gans.analysis.table import COLUMNS, cells, diff_table, machines_note, markdown, notes, write_csv
 from gans.core.errors import UserError
 from gans.core.files import check_writable, write_atomic
 

@@ -13,7 +13,8 @@ from itertools import combinations
 from typing import Sequence
 
 from gans.analysis.stats import ALPHA, Difference, holm, welch
-from gans.analysis.table import LEARNS, METRICS, Metric, SystemRow, md_table
+from gans.analysis.rows import LEARNS, METRICS, Metric, SystemRow
+from gans.analysis.table import md_table
 
 PRIMARY = ("kid", "fid_inf")  # PROTOCOL.md: KID decides, FID-infinity is reported beside it
 

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from gans.analysis import budget, pairs, selection, sweep
 from gans.analysis.rundirs import RunDir, by_system
-from gans.analysis.table import SystemRow
+from gans.analysis.rows import SystemRow
 from gans.core.files import write_atomic
 
 FILES = ("budget.md", "budget.png", "short-list.toml", "picks.md", "confirm.toml", "horizon.toml", "pairs.md")

@@ -8,9 +8,10 @@ with one seed per point it is one draw of a noisy number, which the table says b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
-from gans.analysis.table import LEARNS  # a point learns when every seed's FID is at most this times its untrained generator's
+# LEARNS: a point learns when every seed's FID is at most this times its untrained generator's
+from gans.analysis.rows import LEARNS, SystemRow
 
 SWEPT = "@"  # system@flag=value,flag=value: a system at one point of the sweep
 DRAW = "draw"  # system@draw=NN: a system at one configuration of a study's [search] (gans.analysis.budget)
@@ -45,9 +46,8 @@ def draw_of(name: str) -> int | None:
     return int(value) if key == DRAW and eq and value.isdigit() else None
 
 
-def points(rows: Sequence[Any]) -> list[SweepPoint]:
-    """The swept rows (compare's SystemRow, which imports this module) as points, in the table's
-    order; rows without a setting are left out."""
+def points(rows: Sequence[SystemRow]) -> list[SweepPoint]:
+    """The swept rows as points, in the table's order; rows without a setting are left out."""
     out = []
     for row in rows:
         system, setting = system_of(row.system)

@@ -27,7 +27,7 @@ from gans.runs.sampling import generate, load_generator
 POOL = 8  # pixels per side after pooling
 SAMPLES = 1000  # images per generator and of the reference: well above the 192 dimensions
 # A run learned when its final distance is at most this fraction of its untrained generator's: the
-# bar the protocol holds FID to (gans.analysis.table.LEARNS)
+# bar the protocol holds FID to (gans.analysis.rows.LEARNS)
 LEARNS = 0.6
 MEASURE = (f"Fréchet distance of {POOL}x{POOL}-pooled pixels to the training images, {SAMPLES:,} samples "
            "(not FID: Inception takes minutes on a CPU)")

@@ -8,7 +8,7 @@ import pytest
 from gans.analysis.budget import Draw, curve, draws, expected_best, markdown, short_list
 from gans.analysis.compare import compare
 from gans.analysis.rundirs import load_runs
-from gans.analysis.table import table_rows
+from gans.analysis.rows import table_rows
 from tests.analysis.fake_runs import write_run
 
 

@@ -8,7 +8,8 @@ from scipy import stats
 from gans.analysis.compare import compare
 from gans.analysis.pairs import pairs
 from gans.analysis.rundirs import load_runs
-from gans.analysis.table import PAIRS_NOTE, table_rows
+from gans.analysis.rows import table_rows
+from gans.analysis.table import PAIRS_NOTE
 from tests.analysis.fake_runs import write_run
 from tests.analysis.test_stats import _holm_rejects
 

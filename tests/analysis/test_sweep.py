@@ -3,7 +3,7 @@ whether every seed got to 0.6x its untrained generator's FID."""
 import pytest
 
 from gans.analysis.compare import compare
-from gans.analysis.table import table_rows
+from gans.analysis.rows import table_rows
 from gans.analysis.rundirs import load_runs
 from gans.analysis.sweep import best, points, system_of
 from tests.analysis.fake_runs import write_run
