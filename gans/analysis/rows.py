@@ -38,7 +38,6 @@ class Metric:
 METRICS = (Metric("is", "IS", "is_mean", "is_std"), Metric("fid", "FID", "fid", "fid_std"),
            Metric("kid", "KID x1e3", "kid_mean", "kid_std", 1e3), Metric("fid_inf", "FID∞", "fid_infinity", "fid_infinity_std"),
            *(Metric(k, k, k, f"{k}_std", digits=3) for k in ("precision", "recall", "density", "coverage")))
-TEST = "Welch's t-test (two-sided, unequal variances)"
 # PROTOCOL.md's bar: a run learned when its final FID is at most this times its untrained generator's
 LEARNS = 0.6
 

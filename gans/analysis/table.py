@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-from gans.analysis.rows import LEARNS, METRICS, TEST, Metric, MetricStats, SystemRow
+from gans.analysis.rows import LEARNS, METRICS, Metric, MetricStats, SystemRow
 from gans.analysis.rundirs import RunDir
 from gans.analysis.stats import ALPHA
 from gans.core.files import write_atomic
@@ -21,6 +21,7 @@ from gans.core.files import write_atomic
 COLUMNS = ("system", "norm", "loss", "seeds", *(m.label for m in METRICS), "FID / untrained", "steps/s", "G params", "D params",
            "evaluated")
 MARK = "*"
+TEST = "Welch's t-test (two-sided, unequal variances)"  # what a mark means (gans.analysis.rows tests with stats.welch)
 NOT_MEASURED = "—"  # the spread of one seed's one draw: none was measured, which is not a spread of zero
 
 
