@@ -158,8 +158,8 @@ def _metric_stats(group: Sequence[RunDir], m: Metric, baseline: list[float] | No
         return MetricStats((), None, None, None, excluded=excluded)
     draw_std = None
     if len(values) == 1:
-        final = next(r.final for r in group if r.final and (v := getattr(r.final.summary, m.field)) is not None
-                     and math.isfinite(v))
+        final = next(r.final for r in group if r.final and not failed(r)
+                     and (v := getattr(r.final.summary, m.field)) is not None and math.isfinite(v))
         draw_std = getattr(final.summary, m.std_field) if final.draws > 1 else None
     diff = welch(values, baseline) if baseline else None
     return MetricStats(tuple(values), SeedStats.of(values), draw_std, diff, excluded=excluded)

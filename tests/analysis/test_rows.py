@@ -85,3 +85,13 @@ def test_a_run_that_diverged_after_training_time_scores_has_no_result_and_spread
     fid = row.numbers["fid"]
     assert fid.values == (41.0,) and fid.excluded == 2 and fid.std == pytest.approx(1.0)
     assert "nan" not in markdown([row]) and ok.is_dir()
+
+
+def test_one_surviving_seed_shows_its_own_spread_over_draws_not_a_diverged_runs(tmp_path):
+    # seed 0's FID broke, so every number of it counts as diverged, its finite precision included
+    write_run(tmp_path, "sngan", 0, {"fid": [float("nan"), 50.0], "precision": [0.1, 0.9]})
+    write_run(tmp_path, "sngan", 1, {"fid": [40.0, 42.0], "precision": [0.5, 0.5]})
+    (row,) = table_rows(load_runs([tmp_path]))
+    precision = row.numbers["precision"]
+    assert precision.values == (0.5,) and precision.excluded == 1
+    assert precision.std == 0.0  # seed 1's draws; seed 0's would say 0.4
