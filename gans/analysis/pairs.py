@@ -88,7 +88,7 @@ def curve_lines(rows: Sequence[SystemRow], curves: dict[str, list[dict[int, floa
                 mean[r.system][_metric(key).label] = st.mean * _metric(key).scale
     columns = [*(f"FID at {n:,}" for n in sizes), _metric("fid_inf").label, _metric("kid").label]
     body = [[r.system, *(f"{mean[r.system][c]:.1f}" if c in mean[r.system] else "—" for c in columns)] for r in rows]
-    order = [[c, " < ".join(s for s in sorted(mean, key=lambda s: mean[s][c]) if c in mean[s])] for c in columns]
+    order = [[c, " < ".join(sorted((s for s in mean if c in mean[s]), key=lambda s: mean[s][c]))] for c in columns]
     return ["## FID by sample count", "", *md_table(["system", *columns], body), "",
             "Mean over each system's scored seeds (each N a random subset of the same samples, the largest all of them). Systems in order, lowest first:",
             "", *md_table(["by", "order"], order), ""]

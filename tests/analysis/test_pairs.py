@@ -86,3 +86,18 @@ def test_pairs_show_fid_at_each_sample_count_and_where_it_reorders_the_systems(t
     assert "| a | 131.0 | 116.0 | 108.5 | 104.0 | 101.0 | 110.0 |" in text
     assert "| FID at 500 | b < a < c |" in text and "| FID at 2,000 | a < b < c |" in text
     assert "| FID∞ | a < b < c |" in text and "| KID x1e3 | a < b < c |" in text
+
+
+def test_a_system_with_no_number_at_some_sample_count_is_left_out_of_that_order(tmp_path):
+    # c diverged on every seed: no FID curve, no FID∞, no KID; the others' orders still come out
+    for i, system in enumerate(("a", "b")):
+        for seed in range(3):
+            write_run(tmp_path / "runs", "sngan", seed, label=system,
+                      numbers={"fid": [30.0 + i + seed], "kid_mean": [0.02 + i / 100 + seed / 1000],
+                               "fid_infinity": [20.0 + i + seed], "fid_curve": [[[1000, 30.0 + i], [5000, 25.0 + i]]]})
+    for seed in range(3):
+        run = write_run(tmp_path / "runs", "sngan", seed, label="c")
+        (run / "diverged.txt").write_text("training diverged by step 3\n")
+    text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
+    assert "| c | — | — | — | — |" in text
+    assert "| FID at 1,000 | a < b |" in text and "| KID x1e3 | a < b |" in text
