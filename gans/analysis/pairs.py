@@ -68,7 +68,9 @@ def _learned_lines(rows: Sequence[SystemRow]) -> list[str]:
             lines.append(f"- {r.system}: **not learning** on seed{'s' if len(lost) > 1 else ''} "
                          + ", ".join(f"{seed} ({ratio[seed]:.2f})" for seed in lost))
         else:
-            lines.append(f"- {r.system}: every seed learned (worst {r.learned_worst:.2f}, n = {len(r.learned)})")
+            gone = r.numbers["fid"].excluded
+            lines.append(f"- {r.system}: every {'scored ' if gone else ''}seed learned (worst {r.learned_worst:.2f}, "
+                         f"n = {len(r.learned)}{f'; {gone} diverged, left out' if gone else ''})")
     return lines
 
 

@@ -184,7 +184,8 @@ def table_rows(runs: Sequence[RunDir], baseline: str | None = None) -> list[Syst
                                                   if any(map(failed, group)) else set()))) or "not evaluated",
                               sum(rates) / len(rates) if rates else None,
                               next((r.params for r in group if r.params), None), baseline,
-                              tuple((r.cfg.seed, x) for r in group if (x := r.learned) is not None)))
+                              tuple((r.cfg.seed, x) for r in group
+                                    if not failed(r) and (x := r.learned) is not None and math.isfinite(x))))
     for m in METRICS:
         adjusted = holm([d.p if (d := r.numbers[m.key].vs_baseline) else None for r in rows])
         for r, p in zip(rows, adjusted):

@@ -6,6 +6,7 @@ import pytest
 from scipy import stats
 
 from gans.analysis.compare import compare
+from gans.analysis.pairs import markdown as pairs_markdown
 from gans.analysis.pairs import pairs
 from gans.analysis.rundirs import load_runs
 from gans.analysis.rows import table_rows
@@ -101,3 +102,12 @@ def test_a_system_with_no_number_at_some_sample_count_is_left_out_of_that_order(
     text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
     assert "| c | — | — | — | — |" in text
     assert "| FID at 1,000 | a < b |" in text and "| KID x1e3 | a < b |" in text
+
+
+def test_the_learned_line_counts_a_diverged_seed_as_left_out(tmp_path):
+    untrained = {"fid": [300.0], "kid_mean": [0.3], "fid_infinity": [290.0]}
+    for seed, fid in ((1, 40.0), (2, float("nan")), (3, 60.0)):
+        write_run(tmp_path, "sngan", seed, {"fid": [fid], "kid_mean": [0.02], "fid_infinity": [fid]}, untrained=untrained)
+        write_run(tmp_path, "msngan", seed, {"fid": [50.0], "kid_mean": [0.03], "fid_infinity": [50.0]}, untrained=untrained)
+    text = pairs_markdown(table_rows(load_runs([tmp_path])), stage="confirm")  # a stage's pairs.md has the bar
+    assert "- sngan: every scored seed learned (worst 0.20, n = 2; 1 diverged, left out)" in text

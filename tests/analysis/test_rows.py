@@ -95,3 +95,12 @@ def test_one_surviving_seed_shows_its_own_spread_over_draws_not_a_diverged_runs(
     precision = row.numbers["precision"]
     assert precision.values == (0.5,) and precision.excluded == 1
     assert precision.std == 0.0  # seed 1's draws; seed 0's would say 0.4
+
+
+def test_a_seed_that_failed_in_its_score_is_not_counted_as_learned(tmp_path):
+    untrained = {"fid": [300.0], "kid_mean": [0.3], "fid_infinity": [290.0]}
+    for seed, fid in ((1, 40.0), (2, float("nan")), (3, 60.0)):
+        write_run(tmp_path, "sngan", seed, {"fid": [fid], "kid_mean": [0.02], "fid_infinity": [fid]}, untrained=untrained)
+    (row,) = table_rows(load_runs([tmp_path]))
+    assert row.learned_by_seed == ((1, 40.0 / 300.0), (3, 0.2))  # seed 2's NaN ratio is not a ratio
+    assert row.learned_worst == 0.2 and row.not_learning == ()
