@@ -122,9 +122,20 @@ def markdown(rows: Sequence[SystemRow], machines: str | None = None, pairs: bool
     head, body = diff_table(rows)
     if body:
         lines += ["", f"Differences from the baseline {rows[0].baseline} (system - baseline [95% Welch "
-                      f"interval], p, and p Holm-adjusted over the {len(body)} systems tested):", ""]
+                      f"interval], p, and p Holm-adjusted over {_family(rows)}):", ""]
         lines += md_table(head, body)
     return "\n".join(lines) + "\n"
+
+
+def _family(rows: Sequence[SystemRow]) -> str:
+    """Who Holm adjusted over: per number, the systems whose test ran (one seed gives none), which
+    is not every system beside the baseline."""
+    sizes = {m.label: k for m in METRICS if (k := sum(r.numbers[m.key].p_holm is not None for r in rows))}
+    if not sizes:
+        return "no system: none has a test"
+    if len(set(sizes.values())) == 1:
+        return f"the {next(iter(sizes.values()))} systems with a test"
+    return "each number's systems with a test (" + ", ".join(f"{label} {k}" for label, k in sizes.items()) + ")"
 
 
 def write_csv(rows: Sequence[SystemRow], path: Path) -> Path:

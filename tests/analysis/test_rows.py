@@ -104,3 +104,17 @@ def test_a_seed_that_failed_in_its_score_is_not_counted_as_learned(tmp_path):
     (row,) = table_rows(load_runs([tmp_path]))
     assert row.learned_by_seed == ((1, 40.0 / 300.0), (3, 0.2))  # seed 2's NaN ratio is not a ratio
     assert row.learned_worst == 0.2 and row.not_learning == ()
+
+
+def test_table_md_names_the_holm_family_it_adjusted_over(tmp_path):
+    # c has one seed, so no test: FID's family is b and d, not the three systems beside the baseline
+    for system, fids in {"a": [1.0, 2.0, 3.0], "b": [3.0, 4.0, 5.5], "c": [9.0], "d": [4.0, 4.0, 4.0]}.items():
+        for seed, fid in enumerate(fids):
+            write_run(tmp_path, "sngan", seed, {"fid": [fid]}, label=system)
+    rows = table_rows(load_runs([tmp_path]))
+    b, d = (next(r for r in rows if r.system == s).numbers["fid"] for s in "bd")
+    low, high = sorted([b.vs_baseline.p, d.vs_baseline.p])  # Holm over two: 2x the lower, then the running max
+    assert sorted([b.p_holm, d.p_holm]) == pytest.approx([2 * low, max(2 * low, high)])
+    assert "p Holm-adjusted over the 2 systems with a test):" in markdown(rows)
+    one_seed = table_rows(load_runs([p for p in tmp_path.iterdir() if p.name.endswith("seed0")]))
+    assert "p Holm-adjusted over no system: none has a test):" in markdown(one_seed)
