@@ -32,10 +32,14 @@ class SweepPoint:
     fid: float | None  # mean over seeds
     n: int
     learned_worst: float | None  # the worst seed's FID / untrained
+    diverged: int = 0  # seeds left out of ``fid`` and ``n`` because they diverged
 
     @property
     def learns(self) -> bool | None:
-        """Whether every seed reached 0.6x its untrained FID (the bar the README's presets keep)."""
+        """Whether every seed reached 0.6x its untrained FID (the bar the README's presets keep); a
+        seed that diverged did not."""
+        if self.diverged:
+            return False
         return None if self.learned_worst is None else self.learned_worst <= LEARNS
 
 
@@ -53,15 +57,17 @@ def points(rows: Sequence[SystemRow]) -> list[SweepPoint]:
         system, setting = system_of(row.system)
         if setting and draw_of(row.system) is None:  # a search's draws are budget.md's
             s = row.numbers["fid"].seeds
-            out.append(SweepPoint(system, setting, s.mean if s else None, s.n if s else 0, row.learned_worst))
+            out.append(SweepPoint(system, setting, s.mean if s else None, s.n if s else 0, row.learned_worst,
+                                  row.numbers["fid"].excluded))
     return out
 
 
 def best(found: Sequence[SweepPoint]) -> dict[str, SweepPoint]:
-    """Each system's point of lowest mean FID (points without a FID never win)."""
+    """Each system's point of lowest mean FID; points without a FID, or with a diverged seed, never
+    win (as a failed draw counts +inf in budget.md): a mean over the seeds that survived flatters it."""
     out: dict[str, SweepPoint] = {}
     for p in found:
-        if p.fid is not None and (p.system not in out or p.fid < out[p.system].fid):
+        if p.fid is not None and not p.diverged and (p.system not in out or p.fid < out[p.system].fid):
             out[p.system] = p
     return out
 
@@ -70,7 +76,8 @@ def markdown(found: Sequence[SweepPoint]) -> str:
     chosen = best(found)
     lines = ["| system | setting | FID (mean over n) | n | FID / untrained (worst seed) | best |", "|---|---|---|---|---|---|"]
     for p in found:
-        lines.append(f"| {p.system} | {p.setting} | {'—' if p.fid is None else f'{p.fid:.2f}'} | {p.n} | "
+        lines.append(f"| {p.system} | {p.setting} | {'—' if p.fid is None else f'{p.fid:.2f}'} | {p.n}"
+                     f"{f' ({p.diverged} diverged)' if p.diverged else ''} | "
                      f"{'—' if p.learned_worst is None else f'{p.learned_worst:.2f}'} | "
                      f"{'**best**' if chosen.get(p.system) is p else ''} |")
     lines += ["", f"best: the lowest mean FID of each system over the same grid; a point learns when every seed's "

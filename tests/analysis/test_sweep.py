@@ -37,3 +37,17 @@ def test_no_sweep_no_sweep_file(tmp_path):
     paths = [write_run(tmp_path, "sngan", 0, {"fid": [1.0, 1.0]})]
     compare(paths, tmp_path / "report")
     assert not (tmp_path / "report" / "sweep.md").exists()
+
+
+def test_a_point_with_a_diverged_seed_is_never_best_and_does_not_learn(tmp_path):
+    # lr=1's surviving seed is the lowest FID of all; its other seed diverged, as a search's failed draw does
+    paths = [write_run(tmp_path, "sngan", 0, {"fid": [50.0]}, label="sngan@lr=1", untrained={"fid": [300.0]}),
+             write_run(tmp_path, "sngan", 1, {"fid": [float("nan")]}, label="sngan@lr=1", untrained={"fid": [300.0]})]
+    paths += [write_run(tmp_path, "sngan", seed, {"fid": [f]}, label="sngan@lr=2", untrained={"fid": [300.0]})
+              for seed, f in enumerate((70.0, 72.0))]
+    found = points(table_rows(load_runs(paths)))
+    diverged = next(p for p in found if p.setting == "lr=1")
+    assert diverged.diverged == 1 and diverged.learns is False
+    assert best(found)["sngan"].setting == "lr=2"
+    compare(paths, tmp_path / "report")
+    assert "| sngan | lr=1 | 50.00 | 1 (1 diverged) | 0.17 |  |" in (tmp_path / "report" / "sweep.md").read_text()
