@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from gans.analysis import budget, pairs, selection, sweep
 from gans.analysis.rundirs import RunDir, by_system
-from gans.analysis.rows import SystemRow
+from gans.analysis.rows import SystemRow, failed
 from gans.core.files import write_atomic
 
 FILES = ("budget.md", "budget.png", "short-list.toml", "picks.md", "confirm.toml", "horizon.toml", "pairs.md")
@@ -74,8 +74,9 @@ def write(rows: Sequence[SystemRow], runs: Sequence[RunDir], out: Path, say: Cal
 
 
 def _curves(runs: Sequence[RunDir]) -> dict[str, list[dict[int, float]]]:
-    """Each system's seeds' FID by sample count, diverged runs left out (gans.analysis.pairs.curve_lines)."""
-    return {system: [c for r in group if (c := r.fid_curve)] for system, group in by_system(runs).items()}
+    """Each system's seeds' FID by sample count, diverged runs left out as the tests beside it leave
+    them (a run that failed in its score keeps its curve's numbers) (gans.analysis.pairs.curve_lines)."""
+    return {system: [c for r in group if not failed(r) and (c := r.fid_curve)] for system, group in by_system(runs).items()}
 
 
 def _settings(runs: Sequence[RunDir]) -> dict[int, str]:

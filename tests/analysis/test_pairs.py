@@ -111,3 +111,16 @@ def test_the_learned_line_counts_a_diverged_seed_as_left_out(tmp_path):
         write_run(tmp_path, "msngan", seed, {"fid": [50.0], "kid_mean": [0.03], "fid_infinity": [50.0]}, untrained=untrained)
     text = pairs_markdown(table_rows(load_runs([tmp_path])), stage="confirm")  # a stage's pairs.md has the bar
     assert "- sngan: every scored seed learned (worst 0.20, n = 2; 1 diverged, left out)" in text
+
+
+def test_fid_by_sample_count_leaves_out_a_run_that_failed_in_its_score(tmp_path):
+    # seed 2's FID∞ is NaN (it failed) while its curve has numbers: they must not enter a's means
+    for system, base in (("a", 30.0), ("b", 40.0), ("c", 50.0)):
+        for seed in range(3):
+            broken = system == "a" and seed == 2
+            write_run(tmp_path / "runs", "sngan", seed, label=system,
+                      numbers={"fid": [base], "kid_mean": [base / 1000 + seed / 1e4],
+                               "fid_infinity": [float("nan") if broken else base - 5 + seed],
+                               "fid_curve": [[[1000, 999.0 if broken else base + seed], [5000, base]]]})
+    text = compare([tmp_path / "runs"], tmp_path / "out")["pairs.md"].read_text()
+    assert "| a | 30.5 | 30.0 |" in text  # seeds 0 and 1 only
