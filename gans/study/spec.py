@@ -139,9 +139,31 @@ class Study:
             raise UserError(f"{self.where}[eval] fid-sizes must list at least two distinct sample counts in "
                             f"[2, num-samples = {count}], e.g. fid-sizes = [1250, 2500, 3750, 5000]; got {sizes!r}")
 
+    def _check_eval_values(self) -> None:
+        """[eval]'s values by type, before study.toml is written: a bad one found later would leave a
+        study directory that only its own bad file can continue."""
+        for key, value in self.eval.items():
+            name = field_name(key)
+            if name in ("reference", "inception_weights"):
+                if not isinstance(value, str) or not value:
+                    raise UserError(f"{self.where}[eval] {_key(name)} must be a path or a name, got {value!r}")
+            elif name in ("num_samples", "repeats", "reference_count", "kid_subsets", "kid_subset_size", "prdc_k",
+                          "batch_size", "seed"):
+                least = 0 if name == "seed" else 1
+                if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                    raise UserError(f"{self.where}[eval] {_key(name)} must be an integer >= {least}, got {value!r}")
+
     def check(self) -> None:
-        if not self.seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds):
+        if not isinstance(self.seeds, list) or not self.seeds \
+                or not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds):
             raise UserError(f"seeds must be a list of integers, got {self.seeds!r}")
+        twice = next((s for i, s in enumerate(self.seeds) if s in self.seeds[:i]), None)
+        if twice is not None:  # two runs of one seed would be one run directory counted as two seeds
+            raise UserError(f"seeds lists {twice} twice: each seed is one run; list each once")
+        if not self.systems:
+            raise UserError("a study needs at least one system; give systems = [\"sngan\", ...] or --systems NAMES")
+        if not isinstance(self.slurm, dict):
+            raise UserError(f"[slurm] must be a table of submitit's SlurmExecutor settings, got {self.slurm!r}")
         if not isinstance(self.jobs, int) or self.jobs < 1:
             raise UserError(f"--jobs must be >= 1, got {self.jobs!r}")
         if self.executor not in EXECUTORS:
@@ -163,6 +185,7 @@ class Study:
             if k in self.train or k in self.sweep:
                 raise UserError(f"[{'train' if k in self.train else 'sweep'}] cannot set {k!r}: the study sets it "
                                 "for each run")
+        self._check_eval_values()
         self._check_fid_sizes()
         if self.stage not in STAGES:
             raise UserError(f"{self.where}stage {self.stage!r} is none of {', '.join(map(repr, STAGES))}; it names "

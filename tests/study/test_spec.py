@@ -116,3 +116,18 @@ def test_a_bad_base_is_one_line(tmp_path, files, message):
         (tmp_path / name).write_text(text)
     with pytest.raises(UserError, match=message):
         Study.from_toml(files["a.toml"], str(tmp_path / "a.toml"))
+
+
+@pytest.mark.parametrize("text, message", [
+    ('seeds = 5\nsystems = ["sngan"]', "seeds must be a list of integers, got 5"),
+    ('seeds = [0, 1, 0]\nsystems = ["sngan"]', "seeds lists 0 twice: each seed is one run"),
+    ('slurm = 3\nsystems = ["sngan"]', "\\[slurm\\] must be a table"),
+    ('systems = ["sngan"]\n[eval]\nnum-samples = "abc"', "\\[eval\\] num-samples must be an integer >= 1, got 'abc'"),
+    ('systems = ["sngan"]\n[eval]\nrepeats = 0', "\\[eval\\] repeats must be an integer >= 1, got 0"),
+    ('systems = ["sngan"]\n[eval]\nreference = 3', "\\[eval\\] reference must be a path or a name, got 3"),
+])
+def test_bad_study_values_are_one_line_before_anything_is_written(text, message):
+    with pytest.raises(UserError, match=message):
+        Study.from_toml(text + "\n", "s.toml").check()
+    with pytest.raises(UserError, match="a study needs at least one system"):  # --systems , gives none
+        Study(systems={}).check()
