@@ -7,11 +7,12 @@ Reading one never builds a network: parameter counts come from what the run alre
 from __future__ import annotations
 
 import tomllib
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from gans.config import TrainConfig, from_dict
+from gans.config import TrainConfig, from_dict, to_toml
 from gans.core.errors import UserError
 from gans.eval.records import Report, Result, Summary
 from gans.runs.eval_report import read_eval_report
@@ -119,7 +120,10 @@ def find_run_dirs(paths: Sequence[Path]) -> list[Path]:
         found += inner
     if not found:
         raise UserError("no runs given; pass run directories written by gans train")
-    return found
+    once: dict[Path, Path] = {}  # a run given twice (a study's folder and one of its runs) is one run
+    for p in found:
+        once.setdefault(p.resolve(), p)
+    return list(once.values())
 
 
 def _latest(report: Report) -> Result:
@@ -198,7 +202,13 @@ def load_run(run_dir: Path) -> RunDir:
 
 def load_runs(paths: Sequence[Path]) -> list[RunDir]:
     """Every run directory given, or inside a given folder, loaded in that order."""
-    return [load_run(p) for p in find_run_dirs(paths)]
+    runs = [load_run(p) for p in find_run_dirs(paths)]
+    seen: dict[str, RunDir] = {}
+    for r in runs:  # the same config at the same seed, wherever it lies, is one run copied
+        if (first := seen.setdefault(to_toml(dataclasses.replace(r.cfg, out="")), r)) is not r:
+            raise UserError(f"{r.system} seed {r.cfg.seed} twice ({first.path}, {r.path}): a seed counted twice "
+                            "would test copies as samples; pass each run once")
+    return runs
 
 
 def by_system(runs: Sequence[RunDir], key: Callable[[RunDir], str] = lambda r: r.system) -> dict[str, list[RunDir]]:

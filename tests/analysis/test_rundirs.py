@@ -73,3 +73,14 @@ def test_a_damaged_eval_report_is_one_line(tmp_path):
         load_run(run)
     with pytest.raises(UserError, match="is not a run directory"):
         load_run(tmp_path)
+
+
+def test_a_run_given_twice_is_one_run_and_two_runs_of_one_seed_are_refused(tmp_path):
+    run = write_run(tmp_path / "study" / "runs", "sngan", 0, {"fid": [40.0]})
+    write_run(tmp_path / "study" / "runs", "sngan", 1, {"fid": [42.0]})
+    # the study's folder and one of its runs: that run once, not a third seed
+    assert [r.cfg.seed for r in load_runs([tmp_path / "study", run])] == [0, 1]
+    copy = write_run(tmp_path / "elsewhere", "sngan", 0, {"fid": [40.0]})
+    with pytest.raises(UserError, match=r"sngan seed 0 twice \(.*sngan-seed0, .*elsewhere/sngan-seed0\): a seed "
+                                        r"counted twice would test copies as samples; pass each run once"):
+        load_runs([tmp_path / "study", copy])
