@@ -184,6 +184,18 @@ def _study(header: str, stored: dict[str, Any], seeds: list[int], systems: dict[
     return header + tomli_w.dumps(doc)
 
 
+def reused_seeds(stored: dict[str, Any], stage: str, seeds: Sequence[int]) -> str | None:
+    """Why ``stage``'s study cannot be written, where the runs before it used one of its seeds: a
+    choice confirmed on the seeds that made it is not confirmed (PROTOCOL.md: each stage's seeds are
+    fresh). None where the seeds are apart."""
+    used = sorted(set(stored.get("seeds", [])) & set(seeds))
+    if not used:
+        return None
+    return (f"these runs used seed{'s' if len(used) > 1 else ''} {', '.join(map(str, used))}, which the {stage} "
+            f"(seeds {', '.join(map(str, seeds))}) would run again, so {stage}.toml is not written: a stage's "
+            "seeds must be fresh (PROTOCOL.md); run the stage before it at other seeds (a search at seed 0, or 4)")
+
+
 def short_list_study(found: Sequence[Draw], flags: dict[str, dict[str, Any]], stored: dict[str, Any]) -> str | None:
     """Stage 2's study file: every system's short list at SHORT_LIST_SEEDS."""
     listed = {system: short_list(found, system) for system in dict.fromkeys(d.system for d in found)}

@@ -43,13 +43,15 @@ def write(rows: Sequence[SystemRow], runs: Sequence[RunDir], out: Path, say: Cal
         text("budget.md", budget.markdown(searched, _settings(runs), k, pending))
         made["budget.png"] = budget.plot(searched, out / "budget.png", pending)
         if stored is not None:  # runs outside one study's folder: no stored setting to carry on
-            text("short-list.toml", None if pending else
+            reused = selection.reused_seeds(stored, "short-list", selection.SHORT_LIST_SEEDS)
+            text("short-list.toml", None if pending or reused else
                  selection.short_list_study(searched, selection.drawn_flags(runs, stored), stored),
-                 pending or "every system's every draw failed the search: no short list to run")
+                 pending or reused or "every system's every draw failed the search: no short list to run")
     elif searched:  # a short list: each system's pick, and the confirmation of the picks
         drawn = [r for r in rows if sweep.draw_of(r.system) is not None]
         kid, fid = _per_seed(drawn, "kid"), _per_seed(drawn, "fid")
-        if pending := selection.short_list_pending(kid, stored):
+        if pending := (selection.short_list_pending(kid, stored)
+                       or selection.reused_seeds(stored, "confirm", selection.CONFIRM_SEEDS)):
             say(f"note: {pending}")
         else:
             chosen = selection.picks(searched, kid, fid)

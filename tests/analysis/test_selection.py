@@ -21,7 +21,7 @@ def _study_dir(root: Path, text: str) -> Path:
 
 
 def test_a_search_writes_the_short_list_study_of_each_systems_best_three_draws(tmp_path):
-    stored = ('seeds = [0, 1]\n[systems]\nsngan = {}\nlnsn = { preset = "sngan", norm = "ln" }\n'
+    stored = ('seeds = [0, 4]\n[systems]\nsngan = {}\nlnsn = { preset = "sngan", norm = "ln" }\n'
               '[train]\ndataset = "shapes[:64]"\nwidth = 0.25\n[eval]\nreference = "shapes[64:96]"\n'
               '[search]\nk = 5\nlr = { log-uniform = [1e-4, 1e-3] }\nn-critic = [1, 2]\n')
     runs = _study_dir(tmp_path / "search", stored)
@@ -29,7 +29,7 @@ def test_a_search_writes_the_short_list_study_of_each_systems_best_three_draws(t
     for system, values in kids.items():
         flags = {"norm": "ln"} if system == "lnsn" else {}
         for draw, kid in enumerate(values):
-            for seed in (0, 1):  # two seeds per draw: still a search (the stored study says so)
+            for seed in (0, 4):  # two seeds per draw: still a search (the stored study says so)
                 write_run(runs, "sngan", seed, label=f"{system}@draw={draw}", numbers={"fid": [100.0], "kid_mean": [kid]},
                           flags={**flags, "lr": LRS[draw], "n_critic": 1 + draw % 2})
     written = compare([runs], tmp_path / "report")
@@ -48,6 +48,22 @@ def test_a_search_writes_the_short_list_study_of_each_systems_best_three_draws(t
     cfgs = run_configs(study, tmp_path / "out")
     assert {(c.system, c.lr, c.norm, c.seed) for c in cfgs} >= {("lnsn@draw=4", 5e-4, "ln", 3),
                                                                 ("sngan@draw=1", 2e-4, "sn", 1)}
+
+
+@pytest.mark.parametrize("stage, seeds", [("search", "[0, 1]"), ("short list", "[1, 2, 5]")])
+def test_a_stage_whose_seeds_the_next_would_run_again_writes_no_next_study(tmp_path, stage, seeds):
+    search = stage == "search"
+    table = '[search]\nk = 1\nlr = { log-uniform = [1e-4, 1e-3] }\n' if search else ""
+    runs = _study_dir(tmp_path / "s", f'seeds = {seeds}\n[systems]\n' + ('sngan = {}\n' if search else
+                      '"sngan@draw=0" = { preset = "sngan", lr = 1e-4 }\n') + table)
+    for seed in tomllib.loads(f"s = {seeds}")["s"]:
+        write_run(runs, "sngan", seed, label="sngan@draw=0", numbers={"fid": [100.0], "kid_mean": [0.1]},
+                  flags={"lr": 1e-4})
+    said: list[str] = []
+    written = compare([runs], tmp_path / "report", say=said.append)
+    assert "short-list.toml" not in written and "confirm.toml" not in written
+    used, nxt = ("seed 1", "short-list (seeds 1, 2, 3)") if search else ("seed 5", "confirm (seeds 5, 6, 7, 8, 9)")
+    assert any(f"these runs used {used}, which the {nxt} would run again" in line for line in said)
 
 
 def test_the_pick_is_the_lowest_mean_kid_over_seeds_and_fid_breaks_a_tie(tmp_path):
