@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import submitit
 import torch
 
+from gans.core.errors import UserError
 from gans.core.threads import ENV as THREADS_ENV, Threads, choose, machine
 from gans.study.spec import Study
 
@@ -38,7 +39,12 @@ def submit(executor: submitit.Executor, job: Any, controller_log: Path) -> submi
     as the trainer sets it; the driver stops a job with SIGTERM (:func:`stop_job`). The controller's stderr
     goes to ``controller_log`` (the job's own output has its log files)."""
     if not isinstance(executor, submitit.LocalExecutor):
-        return executor.submit(job)
+        try:
+            return executor.submit(job)
+        except submitit.core.utils.FailedJobError as e:  # sbatch said no: its reason, not a traceback
+            reason = next((ln.strip() for ln in str(e).splitlines() if ln.strip()), "no reason given")
+            raise UserError(f"sbatch refused the job: {reason}; check the study's [slurm] table (partition, "
+                            "account, time, ...) against `sinfo` and your cluster's limits") from None
     with _stderr_to(controller_log), _sigint_ignored():
         return executor.submit(job)
 
