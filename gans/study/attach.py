@@ -1,7 +1,8 @@
 """Jobs a study started earlier and that still run: a driver started again (after Ctrl-C on the
-login node, a lost ssh session, kill -9) waits on them instead of starting a second job into the
-same run directory. SLURM's jobs outlive their driver by design; local ones do too, as processes
-of submitit's controller."""
+login node, kill -9, a lost ssh session) waits on them instead of starting a second job into the
+same run directory. SLURM's jobs outlive their driver by design; local ones outlive a driver that
+stops or is killed, as processes of submitit's controller, but they share its terminal: a lost ssh
+session hangs them up too unless the study was started under nohup or setsid (docs/usage.md)."""
 from __future__ import annotations
 
 import os

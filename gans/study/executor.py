@@ -52,7 +52,9 @@ def submit(executor: submitit.Executor, job: Any, controller_log: Path) -> submi
 def stop_job(job: Any, executor: str) -> None:
     """Ask a running job to finish its step, save a checkpoint and end. A local job: SIGTERM to its
     controller, which passes it to the task and waits for it (a task still scoring finishes that
-    first). SLURM: scancel, whose SIGTERM the trainer takes the same way."""
+    first; but a Ctrl-C at the terminal also reaches the task itself, and one that is scoring then
+    stops, so its scoring is done again on the next start). SLURM: scancel, whose SIGTERM the trainer
+    takes the same way."""
     if executor != "local":
         job.cancel(check=False)
         return
