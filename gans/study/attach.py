@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
+from gans.core.errors import UserError
 from gans.study.jobfiles import JobFiles
 
 LOCAL_CONTROLLER = b"submitit.local._local"
@@ -56,9 +57,16 @@ class LocalProcessJob:
 
 
 def live_job(executor: str, files: JobFiles) -> Any | None:
-    """The run's job if it was started by this study's executor and still runs (or waits to), else None."""
+    """The run's job if it was started by this study's executor and still runs (or waits to), else
+    None; a local job that still runs under a study continued with --executor slurm is refused."""
     found = files.job()
-    if found is None or found[0] != executor:
+    if found is None:
+        return None
+    if found[0] != executor:  # a study continued with the other executor
+        if found[0] == "local" and found[1].isdigit() and controller_alive(int(found[1]), files.jobs_dir):
+            raise UserError(f"{files.run}'s local job (controller pid {found[1]}) still runs; a {executor} job would "
+                            f"be a second writer into its run: wait for it to end, or stop it (kill -TERM {found[1]}), "
+                            f"then continue with --executor {executor}")
         return None
     job_id = found[1]
     if executor == "local":

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from gans.core.errors import UserError
 from gans.study.attach import controller_alive, live_job
 from gans.study.jobfiles import CONTROLLER_LOG, JobFiles
 
@@ -49,6 +50,9 @@ def test_a_live_controller_of_this_folder_is_attached(tmp_path):
         files.submitted("local", str(proc.pid))
         job = live_job("local", files)
         assert job is not None and not job.done()
+        # continued with the other executor, the run would get a second writer: refused, naming the job
+        with pytest.raises(UserError, match=f"run's local job \\(controller pid {proc.pid}\\) still runs"):
+            live_job("slurm", files)
         other = JobFiles(tmp_path / "other", "run")
         other.submitted("local", str(proc.pid))
         assert live_job("local", other) is None  # that pid, but another study's controller
