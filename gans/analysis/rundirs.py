@@ -7,8 +7,7 @@ Reading one never builds a network: parameter counts come from what the run alre
 from __future__ import annotations
 
 import tomllib
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -205,7 +204,7 @@ def load_runs(paths: Sequence[Path]) -> list[RunDir]:
     runs = [load_run(p) for p in find_run_dirs(paths)]
     seen: dict[str, RunDir] = {}
     for r in runs:  # the same config at the same seed, wherever it lies, is one run copied
-        if (first := seen.setdefault(to_toml(dataclasses.replace(r.cfg, out="")), r)) is not r:
+        if (first := seen.setdefault(to_toml(replace(r.cfg, out="")), r)) is not r:
             raise UserError(f"{r.system} seed {r.cfg.seed} twice ({first.path}, {r.path}): a seed counted twice "
                             "would test copies as samples; pass each run once")
     return runs

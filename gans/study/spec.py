@@ -135,7 +135,7 @@ class Study:
         if sizes is None:
             return
         if not (isinstance(sizes, list) and len(set(map(repr, sizes))) >= 2
-                and all(isinstance(n, int) and not isinstance(n, bool) and 2 <= n <= count for n in sizes)):
+                and all(_integer(n, 2) and n <= count for n in sizes)):
             raise UserError(f"{self.where}[eval] fid-sizes must list at least two distinct sample counts in "
                             f"[2, num-samples = {count}], e.g. fid-sizes = [1250, 2500, 3750, 5000]; got {sizes!r}")
 
@@ -150,12 +150,12 @@ class Study:
             elif name in ("num_samples", "repeats", "reference_count", "kid_subsets", "kid_subset_size", "prdc_k",
                           "batch_size", "seed"):
                 least = 0 if name == "seed" else 1
-                if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                if not _integer(value, least):
                     raise UserError(f"{self.where}[eval] {_key(name)} must be an integer >= {least}, got {value!r}")
 
     def check(self) -> None:
         if not isinstance(self.seeds, list) or not self.seeds \
-                or not all(isinstance(s, int) and not isinstance(s, bool) for s in self.seeds):
+                or not all(_integer(s) for s in self.seeds):
             raise UserError(f"seeds must be a list of integers, got {self.seeds!r}")
         twice = next((s for i, s in enumerate(self.seeds) if s in self.seeds[:i]), None)
         if twice is not None:  # two runs of one seed would be one run directory counted as two seeds
@@ -170,9 +170,9 @@ class Study:
             raise UserError(f"unknown executor {self.executor!r}; choose one of {', '.join(EXECUTORS)}")
         for name in ("timeout_min", "max_requeues"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "timeout_min" else 0):
-                raise UserError(f"{name.replace('_', '-')} must be an integer >= {1 if name == 'timeout_min' else 0}, "
-                                f"got {value!r}")
+            least = 1 if name == "timeout_min" else 0
+            if not _integer(value, least):
+                raise UserError(f"{_key(name)} must be an integer >= {least}, got {value!r}")
         if self.executor == "local" and self.max_requeues > LOCAL_MAX_REQUEUES:
             raise UserError(f"max-requeues {self.max_requeues}: submitit's local executor restarts a job at most "
                             f"{LOCAL_MAX_REQUEUES} times; lower it, or raise timeout-min")
@@ -224,6 +224,11 @@ def check_slurm_keys(table: dict[str, Any]) -> None:
         if name not in valid:
             raise UserError(f"[slurm] has no key {key!r}; valid keys (submitit's SlurmExecutor): "
                             f"{', '.join(k.replace('_', '-') for k in valid)}")
+
+
+def _integer(value: Any, least: int | None = None) -> bool:
+    """An integer from a TOML file (not a bool, which Python counts as one), at least ``least``."""
+    return isinstance(value, int) and not isinstance(value, bool) and (least is None or value >= least)
 
 
 def _key(name: str) -> str:
